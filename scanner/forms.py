@@ -1,0 +1,190 @@
+"""Form definitions: a YAML file validated by a strict schema.
+
+A form describes the petition sheet: its text and the table's columns, left to
+right as printed. Validation reports *every* bad key with its path in one
+message, so a user fixes the file in one go.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from scanner.errors import FormError
+
+FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
+
+
+class ColumnType(str, Enum):
+    NAME = "name"
+    TEXT = "text"
+    EMAIL = "email"
+    POSTCODE = "postcode"
+    PHONE = "phone"
+    DATE = "date"
+    CHECKBOX = "checkbox"
+    SIGNATURE = "signature"
+    IGNORE = "ignore"
+
+
+class Column(BaseModel):
+    """One printed column of the table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    type: ColumnType
+    label: str = ""
+    #: Relative printed width; the printer shares the table width by these.
+    width: float = Field(default=1.0, gt=0, le=20)
+    #: ``name`` columns: ``first`` checks values against the first-name list.
+    role: Literal["last", "first", "other"] = "other"
+
+    @property
+    def is_text(self) -> bool:
+        return self.type not in (ColumnType.CHECKBOX, ColumnType.SIGNATURE, ColumnType.IGNORE)
+
+
+class Form(BaseModel):
+    """A petition form, as loaded from ``forms/<name>.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)
+    version: int = Field(default=1, ge=1)
+    title: str = ""
+    text: str = ""
+    #: Data-protection notice printed under the table.
+    notice: str = ""
+    rows_per_page: int | None = Field(default=None, ge=1, le=40)
+    orientation: Literal["portrait", "landscape"] = "landscape"
+    columns: list[Column] = Field(min_length=1)
+
+    @field_validator("columns")
+    @classmethod
+    def _unique_names(cls, columns: list[Column]) -> list[Column]:
+        seen: set[str] = set()
+        for col in columns:
+            if col.name in seen:
+                raise ValueError(f"column name '{col.name}' is used twice")
+            if col.name in ("source", "page", "row", "confidence", "flags", "duplicate_of"):
+                raise ValueError(f"column name '{col.name}' is reserved for the CSV")
+            seen.add(col.name)
+        return columns
+
+    @model_validator(mode="after")
+    def _at_most_one_signature(self) -> Form:
+        if sum(c.type == ColumnType.SIGNATURE for c in self.columns) > 1:
+            raise ValueError("at most one column may have type 'signature'")
+        return self
+
+    @property
+    def output_columns(self) -> list[Column]:
+        """The columns that appear in the CSVs (every one except ``ignore``)."""
+        return [c for c in self.columns if c.type != ColumnType.IGNORE]
+
+    @property
+    def signature_column(self) -> Column | None:
+        return next((c for c in self.columns if c.type == ColumnType.SIGNATURE), None)
+
+    def fingerprint(self) -> str:
+        """Short hash of everything that changes the printed geometry.
+
+        It goes into the QR code so a sheet printed from an older version of the
+        form is not read against a newer layout.
+        """
+        geo = {
+            "o": self.orientation,
+            "r": self.rows_per_page,
+            "c": [(c.name, c.type.value, c.width) for c in self.columns],
+            "t": self.title,
+            "x": self.text,
+        }
+        return hashlib.sha256(json.dumps(geo, sort_keys=True).encode()).hexdigest()[:8]
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _explain(err: ValidationError) -> list[str]:
+    lines = []
+    for e in err.errors():
+        path = _loc(tuple(e["loc"]))
+        if e["type"] == "extra_forbidden":
+            lines.append(f"{path}: unknown key")
+        elif e["type"] == "enum":
+            allowed = ", ".join(t.value for t in ColumnType)
+            lines.append(f"{path}: unknown type {e['input']!r} (allowed: {allowed})")
+        else:
+            lines.append(f"{path}: {e['msg']}")
+    return lines
+
+
+def parse_form(data: object, origin: str) -> Form:
+    """Validate already-parsed YAML data; raise FormError listing every problem."""
+    if not isinstance(data, dict):
+        raise FormError(f"{origin}: a form file must be a YAML mapping (name:, columns:, ...)")
+    try:
+        return Form.model_validate(data)
+    except ValidationError as err:
+        problems = _explain(err)
+        msg = f"{origin}: {len(problems)} problem(s) in the form file:\n" + "\n".join(
+            f"  - {p}" for p in problems
+        )
+        raise FormError(msg) from None
+
+
+def load_form_file(path: Path) -> Form:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FormError(f"{path}: cannot read the form file ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise FormError(f"{path}: not valid YAML: {exc}") from None
+    return parse_form(data, str(path))
+
+
+def resolve_form(spec: str, forms_dir: Path = FORMS_DIR) -> Form:
+    """A form by name (from ``forms/``) or by path to a YAML file."""
+    path = Path(spec)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return load_form_file(path)
+    candidate = forms_dir / f"{spec}.yaml"
+    if candidate.exists():
+        return load_form_file(candidate)
+    known = ", ".join(sorted(p.stem for p in forms_dir.glob("*.yaml"))) or "none"
+    raise FormError(f"unknown form '{spec}' (forms shipped: {known})", "Give a form name or a path to a YAML file.")
+
+
+class FormRegistry:
+    """Forms the tool can recognise on a page: shipped forms plus ``--form``.
+
+    Picklable, so it crosses process boundaries with the page jobs.
+    """
+
+    def __init__(self, forms: list[Form], default: Form | None = None) -> None:
+        self.by_name = {f.name: f for f in forms}
+        self.default = default
+        if default is not None:
+            self.by_name[default.name] = default
+
+    @classmethod
+    def load(cls, default_spec: str | None = None, forms_dir: Path = FORMS_DIR) -> FormRegistry:
+        forms = [load_form_file(p) for p in sorted(forms_dir.glob("*.yaml"))]
+        default = resolve_form(default_spec, forms_dir) if default_spec else None
+        return cls(forms, default)
+
+    def get(self, name: str) -> Form | None:
+        return self.by_name.get(name)
