@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
@@ -21,7 +21,7 @@ from scanner.errors import FormError
 FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
 
 
-class ColumnType(str, Enum):
+class ColumnType(StrEnum):
     NAME = "name"
     TEXT = "text"
     EMAIL = "email"

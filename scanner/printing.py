@@ -166,9 +166,8 @@ def draw_sheet(c: Canvas, form: Form, layout: SheetLayout, sheet: SheetId) -> No
         _fit_paragraph(c, layout, layout.notice, form.notice, FONT, 6.5)
     c.setFont(FONT, 6.5)
     x, y = layout.serial_at
-    c.drawString(
-        x * mm, _y(layout, y), f"Formulaire {form.name} v{form.version} · campagne {sheet.campaign} · feuille n° {sheet.serial}"
-    )
+    footer = f"Formulaire {form.name} v{form.version} · campagne {sheet.campaign} · feuille n° {sheet.serial}"
+    c.drawString(x * mm, _y(layout, y), footer)
 
 
 def print_sheets(form: Form, out: Path, options: PrintOptions) -> list[SheetId]:

@@ -1,0 +1,54 @@
+# Two commands on a fresh Debian/Ubuntu machine (root or sudo): `make run`, `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := tesseract-ocr tesseract-ocr-fra poppler-utils libglib2.0-0 \
+	fonts-dejavu-core fonts-dkg-handwriting fonts-femkeklaver fonts-humor-sans
+STAMP := $(VENV)/.installed
+
+.PHONY: run test system venv lint typecheck bench eval samples clean
+
+run: system $(STAMP)
+	$(BIN)/petition-scan process samples/demo --out out
+
+test: system $(STAMP)
+	$(BIN)/python -m pytest -q
+	$(BIN)/ruff check .
+	$(BIN)/mypy scanner pipeline.py
+
+# System packages: install only what is missing (no network when all are there).
+system:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(STAMP): pyproject.toml
+	[ -x $(BIN)/python ] || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy scanner pipeline.py
+
+eval: $(STAMP)
+	$(BIN)/python -m samples.generate --preset eval --seed 11 --out gen/eval
+	$(BIN)/petition-scan process gen/eval --form samples/foreign.yaml --out gen/eval-out
+	$(BIN)/petition-scan eval gen/eval-out --truth gen/eval/truth.json
+
+bench: $(STAMP)
+	$(BIN)/python tools/bench.py
+
+clean:
+	rm -rf out gen bench-out .pytest_cache .mypy_cache .ruff_cache

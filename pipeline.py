@@ -1,0 +1,105 @@
+"""petition-scan command line: a thin layer over the ``scanner`` library.
+
+One top-level handler turns library errors into a message, a fix-it hint and an
+exit status (see scanner.errors.ExitCode); tracebacks only with ``-v``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+
+import click
+
+from scanner.errors import ExitCode, PetitionScanError
+
+log = logging.getLogger("petition_scan")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("-v", "--verbose", count=True, help="More detail; -v also shows tracebacks of errors.")
+@click.version_option(package_name="petition-scan")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int) -> None:
+    """Turn scanned paper petition sheets into a clean CSV, locally.
+
+    \b
+    Typical use:
+      petition-scan form print surveillance-fr --copies 20 --out sheets.pdf
+      petition-scan process scans/ --out out/
+      petition-scan review --store out/petition.sqlite
+      petition-scan export --store out/petition.sqlite --out final.csv
+
+    Everything runs on this computer: no network connection is ever made.
+    """
+    ctx.obj = {"verbose": verbose}
+    logging.basicConfig(
+        level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _register_commands() -> None:
+    from scanner.cli_form import form_group
+    from scanner.cli_process import eval_cmd, process_cmd
+
+    cli.add_command(process_cmd)
+    cli.add_command(form_group)
+    cli.add_command(eval_cmd)
+    try:
+        from scanner.cli_store import export_cmd, forget_cmd, purge_cmd
+    except ImportError:  # pragma: no cover - during development only
+        pass
+    else:
+        cli.add_command(export_cmd)
+        cli.add_command(forget_cmd)
+        cli.add_command(purge_cmd)
+    try:
+        from scanner.review.cli import review_cmd
+    except ImportError:  # pragma: no cover - during development only
+        pass
+    else:
+        cli.add_command(review_cmd)
+
+
+_register_commands()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry: run the CLI with one top-level error handler."""
+    args = sys.argv[1:] if argv is None else argv
+    verbose = any(a in ("-v", "--verbose") or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in args)
+    try:
+        result = cli.main(args=args, prog_name="petition-scan", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return int(ExitCode.PARTIAL)
+    except click.ClickException as exc:
+        exc.show()
+        return int(ExitCode.USAGE)
+    except PetitionScanError as exc:
+        if verbose:
+            traceback.print_exc()
+        click.echo(f"error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"hint: {exc.hint}", err=True)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo(
+            "Interrupted: what was already read is kept in the store; run the same command again to resume.",
+            err=True,
+        )
+        return 130
+    except Exception as exc:  # the one place that catches everything
+        if verbose:
+            traceback.print_exc()
+        click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo("hint: run again with -v for the traceback, and report it with that output.", err=True)
+        return int(ExitCode.INTERNAL)
+    return int(result) if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

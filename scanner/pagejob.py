@@ -1,0 +1,185 @@
+"""The per-page job: (page, form registry) -> PageResult.
+
+A :class:`PageReader` holds what a worker keeps between pages (OCR engine
+objects, reference lists, thresholds); it is built once per worker process and
+never shared. Everything it returns is picklable, so the same job runs in the
+main process, in a local process pool or on a Dask worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from scanner.errors import PageError
+from scanner.forms import Column, ColumnType, Form, FormRegistry
+from scanner.model import Cell, FieldResult, OcrResult, PageImage, PageRef, PageResult, RowResult
+
+log = logging.getLogger(__name__)
+
+#: Fields are read in this order so that a city is checked against the postcode.
+_TYPE_ORDER = {ColumnType.POSTCODE: 0, ColumnType.EMAIL: 1, ColumnType.NAME: 2}
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """What every worker needs to build its :class:`PageReader` (picklable)."""
+
+    form_spec: str | None = None
+    engines: tuple[str, ...] = ("rapidocr", "tesseract")
+    debug_dir: str | None = None
+    keep_images: bool = True
+    thresholds_path: str | None = None
+
+
+def _png(img: np.ndarray, max_h: int = 80) -> bytes:
+    """Small PNG of a crop for the review page (downscaled, gray)."""
+    if img.size == 0:
+        return b""
+    h = img.shape[0]
+    if h > max_h:
+        k = max_h / h
+        img = cv2.resize(img, (max(1, round(img.shape[1] * k)), max_h), interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".png", img, [cv2.IMWRITE_PNG_COMPRESSION, 6])
+    return buf.tobytes() if ok else b""
+
+
+class PageReader:
+    """Reads pages for one worker: owns the engines and the reference data."""
+
+    def __init__(self, settings: JobSettings) -> None:
+        from scanner.ocr import make_engine
+        from scanner.refdata import RefData
+        from scanner.rowscore import Thresholds
+
+        self.settings = settings
+        self.forms = FormRegistry.load(settings.form_spec)
+        self.engines = [make_engine(name) for name in settings.engines]
+        self.ref = RefData.load()
+        self.thresholds = (
+            Thresholds.from_json(Path(settings.thresholds_path).read_text())
+            if settings.thresholds_path
+            else Thresholds.default()
+        )
+
+    def close(self) -> None:
+        for e in self.engines:
+            e.close()
+
+    def read_ref(self, ref: PageRef) -> PageResult:
+        """Load and read one page; any failure becomes PageResult.error."""
+        from scanner.ingest import load_page
+
+        t0 = time.perf_counter()
+        try:
+            page = load_page(ref)
+        except PageError as exc:
+            return PageResult(ref=ref, sha256="", error=exc.reason)
+        result = self.read(page)
+        result.timings["load"] = time.perf_counter() - t0 - sum(result.timings.values())
+        return result
+
+    def read(self, page: PageImage) -> PageResult:
+        """Read one decoded page."""
+        from scanner.sheet import read_layout
+
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        try:
+            reg, table, lines = read_layout(page, self.forms)
+        except PageError as exc:
+            return PageResult(ref=page.ref, sha256=page.sha256, error=exc.reason, timings=timings)
+        timings["layout"] = time.perf_counter() - t0
+        form = self.forms.get(reg.form_name)
+        assert form is not None, "read_layout returns only registered forms"
+        if self.settings.debug_dir:
+            from scanner.debug import write_debug_png
+
+            name = f"{Path(page.ref.source).as_posix().replace('/', '__')}-p{page.ref.page:03d}.png"
+            write_debug_png(reg, table, lines, Path(self.settings.debug_dir) / name)
+
+        written = [ln for ln in lines if not ln.empty]
+        t1 = time.perf_counter()
+        candidates = self._recognise(form, [ln.cells for ln in written])
+        timings["ocr"] = time.perf_counter() - t1
+
+        t2 = time.perf_counter()
+        rows = [
+            self._interpret_line(form, ln.row, ln.cells, candidates[k], ln.crossed_out, reg.gray)
+            for k, ln in enumerate(written)
+        ]
+        timings["fields"] = time.perf_counter() - t2
+        return PageResult(
+            ref=page.ref,
+            sha256=page.sha256,
+            form_name=form.name,
+            sheet=reg.sheet,
+            rows=rows,
+            empty_rows=[ln.row for ln in lines if ln.empty],
+            method=reg.method,
+            timings=timings,
+        )
+
+    def _recognise(self, form: Form, lines: list[list[Cell]]) -> list[dict[str, list[OcrResult]]]:
+        """Run every engine on every written text cell, batched per column."""
+        from scanner.ocr.combine import combine
+
+        out: list[dict[str, list[OcrResult]]] = [{} for _ in lines]
+        for j, col in enumerate(form.columns):
+            if not col.is_text:
+                continue
+            idx = [k for k, cells in enumerate(lines) if cells[j].ink > 0]
+            if not idx:
+                continue
+            images = [lines[k][j].image for k in idx]
+            per_engine = [engine.read(images, col.type) for engine in self.engines]
+            for n, k in enumerate(idx):
+                out[k][col.name] = combine([res[n] for res in per_engine], col.type)
+        return out
+
+    def _interpret_line(
+        self,
+        form: Form,
+        row: int,
+        cells: list[Cell],
+        candidates: dict[str, list[OcrResult]],
+        crossed_out: bool,
+        gray: np.ndarray,
+    ) -> RowResult:
+        from scanner import marks
+        from scanner.fields import RowContext, interpret
+        from scanner.rowscore import score_row
+
+        ctx = RowContext()
+        fields: dict[str, FieldResult] = {}
+        order = sorted(range(len(form.columns)), key=lambda j: _TYPE_ORDER.get(form.columns[j].type, 9))
+        for j in order:
+            col: Column = form.columns[j]
+            cell = cells[j]
+            if col.type == ColumnType.IGNORE:
+                continue
+            if col.type == ColumnType.CHECKBOX:
+                fr = marks.checkbox(cell.image, cell.tick_box)
+                fr.column = col.name
+            elif col.type == ColumnType.SIGNATURE:
+                fr = marks.signature(cell.image)
+                fr.column = col.name
+            else:
+                fr = interpret(col, candidates.get(col.name, []), self.ref, ctx)
+            if self.settings.keep_images:
+                fr.crop_png = _png(cell.image)
+            fields[col.name] = fr
+        confidence, flags = score_row(fields, form, crossed_out, self.thresholds)
+        line_png = b""
+        if self.settings.keep_images and cells:
+            x0 = int(min(c.box.x0 for c in cells))
+            x1 = int(max(c.box.x1 for c in cells))
+            y0 = int(min(c.box.y0 for c in cells))
+            y1 = int(max(c.box.y1 for c in cells))
+            line_png = _png(gray[max(0, y0) : y1, max(0, x0) : x1], max_h=60)
+        return RowResult(row=row, fields=fields, confidence=confidence, flags=flags, line_png=line_png)

@@ -1,0 +1,174 @@
+"""The main job: read every page of the inputs into the store, then export.
+
+Pages are enumerated up front as small references, read by an executor (this
+process, a local pool or Dask) and written to the store by this process alone,
+one page per transaction: a run killed at any moment resumes where it stopped,
+and a page already in the store is not read again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scanner.errors import ExitCode, UsageError
+from scanner.executors import make_executor
+from scanner.forms import FormRegistry
+from scanner.model import PageRef, PageResult
+from scanner.pagejob import JobSettings
+from scanner.progress import Progress
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ProcessOptions:
+    inputs: tuple[Path, ...]
+    out_dir: Path
+    form: str | None = None
+    store_path: Path | None = None
+    workers: int = 0  #: 0 = every core
+    dask_scheduler: str | None = None
+    debug_dir: Path | None = None
+    engines: tuple[str, ...] = ("rapidocr", "tesseract")
+    against: Path | None = None
+    against_map: tuple[tuple[str, str], ...] = ()
+    keep_images: bool = True
+    quiet: bool = False
+    thresholds_path: Path | None = None
+
+
+@dataclass
+class PageFailureNote:
+    source: str
+    page: int | None
+    reason: str
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    files: int = 0
+    pages: int = 0
+    pages_read: int = 0
+    pages_skipped: int = 0  #: already in the store from an earlier run
+    failures: list[PageFailureNote] = field(default_factory=list)
+    rows: int = 0
+    clean: int = 0
+    review: int = 0
+    out_dir: Path = Path(".")
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.PARTIAL if self.failures else ExitCode.OK
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - non-Linux
+        return os.cpu_count() or 1
+
+
+def run_process(opts: ProcessOptions) -> RunSummary:
+    """Read the inputs into the store and write clean.csv, review.csv and the report."""
+    from scanner import dedupe, export, report
+    from scanner.ingest import iter_inputs, page_refs
+    from scanner.store import Store
+
+    # Fail fast on a bad form or bad usage, before any work.
+    registry = FormRegistry.load(opts.form)
+    for p in opts.inputs:
+        if not p.exists():
+            raise UsageError(f"{p}: no such file or folder")
+    opts.out_dir.mkdir(parents=True, exist_ok=True)
+    store_path = opts.store_path or (opts.out_dir / "petition.sqlite")
+    store = Store.open(store_path)
+    run_id = store.start_run(args=_describe(opts))
+    summary = RunSummary(run_id=run_id, out_dir=opts.out_dir)
+
+    files = iter_inputs(list(opts.inputs))
+    summary.files = len(files)
+    refs: list[PageRef] = []
+    run_pages: list[tuple[str, int]] = []
+    for f in files:
+        for item in page_refs(f):
+            if isinstance(item, PageRef):
+                refs.append(item)
+            else:
+                summary.failures.append(PageFailureNote(item.ref.source, item.page, item.reason))
+                store.record_failure(run_id, item.ref.source, item.ref.path, item.page, item.reason)
+    summary.pages = len(refs) + sum(1 for f in summary.failures)
+    todo: list[PageRef] = []
+    for ref in refs:
+        run_pages.append((ref.source, ref.page))
+        prior = store.page_status(ref.source, ref.page, file_sha256(Path(ref.path)))
+        if prior is None:
+            todo.append(ref)
+        else:
+            summary.pages_skipped += 1
+            if prior.error:
+                summary.failures.append(PageFailureNote(ref.source, ref.page, prior.error))
+
+    settings = JobSettings(
+        form_spec=opts.form,
+        engines=opts.engines,
+        debug_dir=str(opts.debug_dir) if opts.debug_dir else None,
+        keep_images=opts.keep_images,
+        thresholds_path=str(opts.thresholds_path) if opts.thresholds_path else None,
+    )
+    if opts.debug_dir:
+        opts.debug_dir.mkdir(parents=True, exist_ok=True)
+    workers = opts.workers or default_workers()
+    progress = Progress(total=len(todo), quiet=opts.quiet)
+    executor = make_executor(settings, min(workers, max(1, len(todo))), opts.dask_scheduler)
+    try:
+        for result in executor.run(_with_hash(todo)):
+            _save(store, run_id, result, summary)
+            progress.update(len(result.rows), failed=not result.ok)
+    finally:
+        executor.close()
+        progress.finish()
+
+    dedupe.run(store, run_id, against=opts.against, mapping=dict(opts.against_map))
+    counts = export.write_run_csvs(store, run_pages, registry, opts.out_dir)
+    summary.clean, summary.review = counts.clean, counts.review
+    summary.rows = counts.clean + counts.review
+    store.finish_run(run_id)
+    report.write_report(store, run_id, opts.out_dir)
+    store.close()
+    return summary
+
+
+def _with_hash(refs: list[PageRef]) -> Iterator[PageRef]:
+    yield from refs
+
+
+def _save(store: object, run_id: int, result: PageResult, summary: RunSummary) -> None:
+    from scanner.store import Store
+
+    assert isinstance(store, Store)
+    file_hash = file_sha256(Path(result.ref.path))
+    store.save_page(run_id, result, file_sha256=file_hash)
+    summary.pages_read += 1
+    if result.error:
+        summary.failures.append(PageFailureNote(result.ref.source, result.ref.page, result.error))
+
+
+def _describe(opts: ProcessOptions) -> str:
+    parts = [str(p) for p in opts.inputs]
+    if opts.form:
+        parts += ["--form", opts.form]
+    return " ".join(parts)
