@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.errors import FormError
+from scanner.forms import FORMS_DIR, ColumnType, FormRegistry, load_form_file, parse_form, resolve_form
+
+
+def test_shipped_form_has_the_campaign_columns() -> None:
+    form = resolve_form("surveillance-fr")
+    assert [c.name for c in form.columns] == ["nom", "prenom", "email", "code_postal", "ville", "signature", "infos"]
+    assert form.signature_column is not None and form.signature_column.name == "signature"
+    assert "surveillance de masse" in form.title
+    assert "6 janvier 1978" in form.notice
+    assert "rectification" in form.notice and "opposition" in form.notice
+
+
+def test_every_shipped_form_validates() -> None:
+    paths = sorted(FORMS_DIR.glob("*.yaml"))
+    assert paths
+    for p in paths:
+        load_form_file(p)
+
+
+def test_every_bad_key_is_reported_with_its_path() -> None:
+    data = {
+        "name": "ok-name",
+        "colour": "red",
+        "columns": [
+            {"name": "nom", "type": "name"},
+            {"name": "x", "type": "handwriting"},
+            {"name": "y", "type": "text", "lable": "typo"},
+        ],
+    }
+    with pytest.raises(FormError) as err:
+        parse_form(data, "bad.yaml")
+    msg = err.value.message
+    assert "bad.yaml" in msg
+    assert "colour: unknown key" in msg
+    assert "columns[1].type: unknown type 'handwriting'" in msg
+    assert "columns[2].lable: unknown key" in msg
+    assert "3 problem(s)" in msg
+
+
+def test_duplicate_and_reserved_column_names_are_refused() -> None:
+    cols = [{"name": "nom", "type": "name"}, {"name": "nom", "type": "text"}]
+    with pytest.raises(FormError, match="used twice"):
+        parse_form({"name": "f", "columns": cols}, "f.yaml")
+    with pytest.raises(FormError, match="reserved"):
+        parse_form({"name": "f", "columns": [{"name": "flags", "type": "text"}]}, "f.yaml")
+
+
+def test_not_a_mapping_and_bad_yaml(tmp_path: Path) -> None:
+    with pytest.raises(FormError, match="mapping"):
+        parse_form(["a"], "list.yaml")
+    p = tmp_path / "broken.yaml"
+    p.write_text("name: [unclosed\n")
+    with pytest.raises(FormError, match="not valid YAML"):
+        load_form_file(p)
+
+
+def test_unknown_form_name_lists_shipped_forms() -> None:
+    with pytest.raises(FormError, match="surveillance-fr"):
+        resolve_form("no-such-form")
+
+
+def test_fingerprint_changes_with_geometry() -> None:
+    form = resolve_form("surveillance-fr")
+    changed = form.model_copy(update={"rows_per_page": 9})
+    assert form.fingerprint() != changed.fingerprint()
+    assert form.fingerprint() == resolve_form("surveillance-fr").fingerprint()
+
+
+def test_registry_adds_the_default_form(tmp_path: Path) -> None:
+    p = tmp_path / "mine.yaml"
+    p.write_text("name: mine\ncolumns:\n  - {name: nom, type: name}\n  - {name: sig, type: signature}\n")
+    reg = FormRegistry.load(str(p))
+    assert reg.default is not None and reg.default.name == "mine"
+    assert reg.get("surveillance-fr") is not None
+    assert reg.get("mine") is reg.default
+    assert reg.default.columns[1].type is ColumnType.SIGNATURE
