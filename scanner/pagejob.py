@@ -17,13 +17,10 @@ import cv2
 import numpy as np
 
 from scanner.errors import PageError
-from scanner.forms import Column, ColumnType, Form, FormRegistry
+from scanner.forms import ColumnType, Form, FormRegistry
 from scanner.model import Cell, FieldResult, OcrResult, PageImage, PageRef, PageResult, RowResult
 
 log = logging.getLogger(__name__)
-
-#: Fields are read in this order so that a city is checked against the postcode.
-_TYPE_ORDER = {ColumnType.POSTCODE: 0, ColumnType.EMAIL: 1, ColumnType.NAME: 2}
 
 
 @dataclass(frozen=True)
@@ -110,7 +107,7 @@ class PageReader:
 
         t2 = time.perf_counter()
         rows = [
-            self._interpret_line(form, ln.row, ln.cells, candidates[k], ln.crossed_out, reg.gray)
+            self._interpret_line(form, ln.row, ln.cells, candidates[k], ln.crossed_out, reg.gray, reg.px_per_mm)
             for k, ln in enumerate(written)
         ]
         timings["fields"] = time.perf_counter() - t2
@@ -150,27 +147,25 @@ class PageReader:
         candidates: dict[str, list[OcrResult]],
         crossed_out: bool,
         gray: np.ndarray,
+        px_per_mm: float,
     ) -> RowResult:
         from scanner import marks
-        from scanner.fields import RowContext, interpret
+        from scanner.fields import RowContext, interpret, interpretation_order
         from scanner.rowscore import score_row
 
         ctx = RowContext()
         fields: dict[str, FieldResult] = {}
-        order = sorted(range(len(form.columns)), key=lambda j: _TYPE_ORDER.get(form.columns[j].type, 9))
-        for j in order:
-            col: Column = form.columns[j]
-            cell = cells[j]
+        index = {c.name: j for j, c in enumerate(form.columns)}
+        for col in interpretation_order(form.columns):
+            cell = cells[index[col.name]]
             if col.type == ColumnType.IGNORE:
                 continue
             if col.type == ColumnType.CHECKBOX:
-                fr = marks.checkbox(cell.image, cell.tick_box)
-                fr.column = col.name
+                fr = marks.checkbox(cell.image, cell.tick_box, column=col.name, px_per_mm=px_per_mm)
             elif col.type == ColumnType.SIGNATURE:
-                fr = marks.signature(cell.image)
-                fr.column = col.name
+                fr = marks.signature(cell.image, column=col.name, px_per_mm=px_per_mm)
             else:
-                fr = interpret(col, candidates.get(col.name, []), self.ref, ctx)
+                fr = interpret(col, candidates.get(col.name, []), self.ref, ctx, has_ink=cell.ink > 0)
             if self.settings.keep_images:
                 fr.crop_png = _png(cell.image)
             fields[col.name] = fr

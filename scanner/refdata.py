@@ -12,11 +12,13 @@ import gzip
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
+
+from scanner.errors import MissingDependencyError
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 POSTCODES_FILE = "postcodes.tsv.gz"
@@ -30,9 +32,6 @@ _SAINT = re.compile(r"\bST\b")
 _SAINTE = re.compile(r"\bSTE\b")
 #: "PARIS 11", "LYON 3EME", "MARSEILLE 8E", "... CEDEX 9": not part of the commune's name.
 _TRAILER = re.compile(r"(?m)(?: (?:\d{1,2} ?(?:E|EME|ER|IEME)?|CEDEX(?: \d+)?|ARRONDISSEMENT))+ *$")
-
-#: Frequency (total count) at which a first name counts as fully plausible.
-_FULLY_PLAUSIBLE_COUNT = 100_000
 
 
 def fold(text: str) -> str:
@@ -69,12 +68,27 @@ def _name_keys(folded: str) -> str:
     return _SEPARATORS.sub("-", folded)
 
 
-@dataclass(frozen=True)
-class CommuneMatch:
-    """Best commune for a reading, with the similarity (0..1) of the comparison keys."""
+def _has_trailer(folded: str) -> bool:
+    """Official names rarely carry "11E" or "CEDEX": the (slow) trailer pass is skipped without digits."""
+    return any(d in folded for d in "0123456789") or "CEDEX" in folded or "ARRONDISSEMENT" in folded
 
-    name: str | None
-    score: float
+
+def _keys_of(names: list[str], one: Callable[[str], str], many: Callable[[str], str]) -> list[str]:
+    """Comparison keys of many names, folded in one call on the joined text (fast)."""
+    keys = [k.strip() for k in many(fold("\n".join(names))).split("\n")]
+    if len(keys) != len(names):  # some character folded into a line break: key one by one
+        keys = [one(name) for name in names]
+    return keys
+
+
+def _read_gz(path: Path) -> str:
+    try:
+        return gzip.decompress(path.read_bytes()).decode("utf-8")
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise MissingDependencyError(
+            f"reference list {path} cannot be read ({exc})",
+            "The lists ship with petition-scan in scanner/data/; reinstall it (make run).",
+        ) from None
 
 
 class RefData:
@@ -90,6 +104,7 @@ class RefData:
         self._fn_display: dict[str, str] = {}  # name key -> most frequent spelling
         self._load_firstnames(firstnames)
         self._fn_keys = list(self._fn_count)
+        self._fn_max = max(self._fn_count.values(), default=1)
 
     @classmethod
     def load(cls, data_dir: Path = DATA_DIR) -> RefData:
@@ -99,55 +114,36 @@ class RefData:
     # -- loading ---------------------------------------------------------------
 
     def _load_postcodes(self, path: Path) -> None:
-        raw = gzip.decompress(path.read_bytes()).decode("utf-8")
-        lines = raw.splitlines()
-        folded = fold(raw)
-        # Official names rarely carry "11E" or "CEDEX": skip that (slow) pass when no
-        # digit appears beyond the codes' own five per line.
-        digits = sum(raw.count(d) for d in "0123456789")
-        trailer = digits > 5 * len(lines) or "CEDEX" in folded or "ARRONDISSEMENT" in folded
-        keyed = _place_keys(folded, trailer).splitlines()
-        if len(keyed) != len(lines):  # a character folded into a line break: key line by line
-            keyed = [place_key(line) for line in lines]
+        lines = [ln for ln in _read_gz(path).splitlines() if ln[5:6] == "\t" and ln[:5].isdigit() and ln[:5].isascii()]
+        pairs = [(ln[:5], ln[6:].strip()) for ln in lines]
+        keys = _keys_of([name for _, name in pairs], place_key, lambda text: _place_keys(text, _has_trailer(text)))
         communes, commune_keys, by_key = self._communes, self._commune_keys, self._by_key
-        for line, kline in zip(lines, keyed, strict=True):
-            code, sep, name = line.partition("\t")
-            if not sep or len(code) != 5:
-                continue
-            key = kline.partition("\t")[2].strip()
-            keys = commune_keys.get(code)
-            if keys is None:
+        for (code, name), key in zip(pairs, keys, strict=True):
+            known = commune_keys.get(code)
+            if known is None:
                 commune_keys[code] = [key]
-                communes[code] = [name.strip()]
-            elif key not in keys:
-                keys.append(key)
-                communes[code].append(name.strip())
-            else:
+                communes[code] = [name]
+            elif key in known:
                 continue
-            if key not in by_key:
-                by_key[key] = name.strip()
+            else:
+                known.append(key)
+                communes[code].append(name)
+            by_key.setdefault(key, name)
 
     def _load_firstnames(self, path: Path) -> None:
-        raw = gzip.decompress(path.read_bytes()).decode("utf-8")
-        lines = raw.splitlines()
-        keyed = _name_keys(fold(raw)).splitlines()
-        if len(keyed) != len(lines):
-            keyed = [name_key(line.partition("\t")[0]) + "\t" + line.partition("\t")[2] for line in lines]
+        split = [ln.rpartition("\t") for ln in _read_gz(path).splitlines()]
+        pairs = [(name.strip(), count.strip()) for name, tab, count in split if tab and count.strip().isdecimal()]
+        keys = _keys_of([name for name, _ in pairs], name_key, _name_keys)
         counts, display = self._fn_count, self._fn_display
-        for line, kline in zip(lines, keyed, strict=True):
-            key, sep, count_text = kline.partition("\t")
+        for (name, count_text), key in zip(pairs, keys, strict=True):
             key = key.strip("-")
-            if not sep or not key:
-                continue
-            try:
-                count = int(count_text)
-            except ValueError:
+            if not key:
                 continue
             if key in counts:
-                counts[key] += count
+                counts[key] += int(count_text)
             else:
-                counts[key] = count
-                display[key] = line.partition("\t")[0].strip()
+                counts[key] = int(count_text)
+                display[key] = name
 
     # -- postcodes and communes --------------------------------------------------
 
@@ -162,15 +158,20 @@ class RefData:
 
         Insensitive to accents, case, hyphens, apostrophes and ST/SAINT.
         """
+        ranked = self.rank_communes(text, postcode, 1)
+        return ranked[0] if ranked else (None, 0.0)
+
+    def rank_communes(self, text: str, postcode: str, k: int = 2) -> list[tuple[str, float]]:
+        """The ``k`` communes of ``postcode`` closest to ``text``, with similarity 0..1.
+
+        The runner-up tells whether a match is unambiguous among the code's communes.
+        """
         keys = self._commune_keys.get(postcode)
         key = place_key(text)
         if not keys or not key:
-            return None, 0.0
-        best = process.extractOne(key, keys, scorer=fuzz.ratio)
-        if best is None:
-            return None, 0.0
-        _, score, index = best
-        return self._communes[postcode][index], score / 100.0
+            return []
+        hits = process.extract(key, keys, scorer=fuzz.ratio, limit=k)
+        return [(self._communes[postcode][index], score / 100.0) for _, score, index in hits]
 
     def is_commune(self, text: str) -> bool:
         """``text`` names some French commune exactly (up to accents, case, separators)."""
@@ -201,8 +202,10 @@ class RefData:
     def firstname_score(self, name: str) -> float:
         """Plausibility of ``name`` as a first name, 0..1, from its frequency.
 
-        Log-scaled: a name given 100,000 times scores 1, once scores ~0. Compound
-        names not listed as such ("JEAN-MARC") score as their least frequent part.
+        Log-scaled against the most frequent name of the list (which scores 1),
+        so it only relies on the counts' order of magnitude: the shipped counts
+        are floors, not census figures. Compound names not listed as such
+        ("JEAN-MARC") score as their least frequent part.
         """
         key = name_key(name)
         if not key:
@@ -213,7 +216,7 @@ class RefData:
             count = min(parts) if parts else 0
         if count <= 0:
             return 0.0
-        return min(1.0, math.log10(count + 1) / math.log10(_FULLY_PLAUSIBLE_COUNT))
+        return min(1.0, math.log(count + 1) / math.log(self._fn_max + 1))
 
     def closest_firstnames(self, text: str, k: int = 5) -> list[tuple[str, float]]:
         """The ``k`` listed first names nearest to ``text`` with their similarity (0..1),

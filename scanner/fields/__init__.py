@@ -1,0 +1,184 @@
+"""From recognition candidates to values the tool is sure of, or flags.
+
+:func:`interpret` reads one cell given what the row already holds
+(:class:`RowContext`) and records its result there; :func:`interpret_row` does a
+whole row in the right order (code postal before ville). When the ville is
+interpreted, code postal and ville vouch for, or cast doubt on, each other.
+Checkbox and signature cells are decided from ink by :mod:`scanner.marks`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scanner.fields.common import empty_result, finish, interpret_text, is_blank
+from scanner.fields.emails import interpret_email
+from scanner.fields.names import interpret_name
+from scanner.fields.numbers import interpret_date, interpret_phone
+from scanner.fields.places import (
+    CLOSE_MATCH,
+    corroborated_postcode_confidence,
+    interpret_city,
+    interpret_postcode,
+    is_city_column,
+)
+from scanner.forms import Column, ColumnType, Form
+from scanner.model import FieldResult, OcrResult
+from scanner.refdata import RefData
+
+__all__ = ["RowContext", "interpret", "interpret_row", "interpretation_order", "is_city_column"]
+
+#: Lower runs first: the postcode must be known before the city is checked against it.
+_ORDER = {ColumnType.POSTCODE: 0, ColumnType.TEXT: 2}
+#: Ceiling on a postcode that only another engine's reading made consistent with the city.
+SWAPPED_POSTCODE_CAP = 0.45
+
+
+@dataclass
+class RowContext:
+    """What was already interpreted on the row, for cross-checks between columns.
+
+    :func:`interpret` fills it; use one per row.
+    """
+
+    results: dict[str, FieldResult] = field(default_factory=dict)
+    columns: dict[str, Column] = field(default_factory=dict)
+    candidates: dict[str, list[OcrResult]] = field(default_factory=dict)
+
+    def record(self, column: Column, result: FieldResult, candidates: list[OcrResult]) -> None:
+        self.results[column.name] = result
+        self.columns[column.name] = column
+        self.candidates[column.name] = list(candidates)
+
+    @property
+    def postcode_column(self) -> Column | None:
+        return next((c for c in self.columns.values() if c.type == ColumnType.POSTCODE), None)
+
+    @property
+    def postcode(self) -> str | None:
+        """The valid code postal read on this row, if any."""
+        col = self.postcode_column
+        if col is None:
+            return None
+        result = self.results[col.name]
+        if not result.value or any(f.startswith("invalid:") for f in result.flags):
+            return None
+        return result.value
+
+
+def interpretation_order(columns: list[Column]) -> list[Column]:
+    """The text columns in the order they must be interpreted (stable otherwise)."""
+    text_columns = [c for c in columns if c.is_text]
+    return sorted(text_columns, key=lambda c: _ORDER.get(c.type, 1))
+
+
+def interpret(
+    column: Column,
+    candidates: list[OcrResult],
+    ref: RefData,
+    context: RowContext,
+    has_ink: bool | None = None,
+) -> FieldResult:
+    """The value of one text cell from its candidates (best first, any engines).
+
+    ``has_ink`` (the cell's ink measure, e.g. ``cell.ink > 0``) separates a truly
+    empty cell (confidence 1) from one whose writing no engine could read
+    (flagged). Without it an empty reading scores 0.5, under every threshold.
+    The result is recorded in ``context``; interpreting a ville after the code
+    postal also updates the code postal's result there (same object) with what
+    the ville says about it.
+    """
+    result = _interpret_alone(column, candidates, ref, context, has_ink)
+    pc_col = context.postcode_column
+    if column.type == ColumnType.TEXT and is_city_column(column) and pc_col is not None and result.value:
+        result = _cross_check(pc_col, column, candidates, ref, context, has_ink, result)
+    context.record(column, result, candidates)
+    return result
+
+
+def _interpret_alone(
+    column: Column, candidates: list[OcrResult], ref: RefData, context: RowContext, has_ink: bool | None
+) -> FieldResult:
+    if not column.is_text:
+        raise ValueError(f"column '{column.name}' ({column.type.value}) is decided from ink, not text")
+    readable = [c for c in candidates if not is_blank(c.text)]
+    if not readable:
+        return empty_result(column.name, list(candidates), has_ink)
+    if column.type == ColumnType.NAME:
+        outcome = interpret_name(readable, ref, first=column.role == "first")
+    elif column.type == ColumnType.EMAIL:
+        outcome = interpret_email(readable)
+    elif column.type == ColumnType.POSTCODE:
+        outcome = interpret_postcode(readable, ref)
+    elif column.type == ColumnType.PHONE:
+        outcome = interpret_phone(readable)
+    elif column.type == ColumnType.DATE:
+        outcome = interpret_date(readable)
+    elif is_city_column(column):
+        outcome = interpret_city(readable, ref, context.postcode)
+    else:
+        outcome = interpret_text(readable)
+    assert outcome is not None, "readable is not empty"
+    return finish(column.name, outcome, list(candidates))
+
+
+def _cross_check(
+    pc_col: Column,
+    city_col: Column,
+    city_candidates: list[OcrResult],
+    ref: RefData,
+    context: RowContext,
+    has_ink: bool | None,
+    city: FieldResult,
+) -> FieldResult:
+    """Postcode and city vouch for each other; returns the (possibly re-read) city.
+
+    A city matching one of the code's communes halves the doubt about the code.
+    A real commune that is not one of the code's casts doubt on the code too,
+    unless another engine's candidate code fits the city: that code is then
+    proposed, flagged.
+    """
+    pc = context.results[pc_col.name]
+    code = context.postcode
+    if code is None:
+        return city
+    flag = f"low_confidence:{pc_col.name}"
+    others: list[FieldResult] = []  # other valid codes the engines read that fit this city too
+    for cand in context.candidates.get(pc_col.name, []):
+        alt = _interpret_alone(pc_col, [cand], ref, RowContext(), None)
+        if not alt.flags and alt.value != code and ref.match_commune(city.raw, alt.value)[1] >= CLOSE_MATCH:
+            others.append(alt)
+    if ref.match_commune(city.raw, code)[1] >= CLOSE_MATCH:
+        # The city only vouches for the code if it does not fit a rival code equally well
+        # (69003 vs 69008 are both LYON).
+        if not others:
+            pc.confidence = round(corroborated_postcode_confidence(pc.confidence, True), 4)
+        return city
+    if others:
+        alt = others[0]
+        pc.value, pc.raw = alt.value, alt.raw
+        pc.confidence = min(alt.confidence, SWAPPED_POSTCODE_CAP)
+        pc.flags = [*pc.flags, flag] if flag not in pc.flags else pc.flags
+        alt_context = RowContext()
+        alt_context.record(pc_col, pc, [])
+        return _interpret_alone(city_col, city_candidates, ref, alt_context, has_ink)
+    if f"invalid:{city_col.name}" in city.flags:
+        return city  # an unreadable city says nothing about the code
+    pc.confidence = round(corroborated_postcode_confidence(pc.confidence, False), 4)
+    if flag not in pc.flags:
+        pc.flags = [*pc.flags, flag]
+    return city
+
+
+def interpret_row(
+    form: Form,
+    candidates: dict[str, list[OcrResult]],
+    ref: RefData,
+    has_ink: dict[str, bool] | None = None,
+) -> dict[str, FieldResult]:
+    """Every text column of a row (in form order), interpreted in dependency order."""
+    ink = has_ink or {}
+    context = RowContext()
+    for column in interpretation_order(form.columns):
+        interpret(column, candidates.get(column.name, []), ref, context, ink.get(column.name))
+    return {c.name: context.results[c.name] for c in form.columns if c.name in context.results}

@@ -1,0 +1,177 @@
+"""E-mail addresses: syntax checked (no DNS: nothing leaves the machine) and
+the domain corrected only when it is clearly one of the common French ones.
+
+The local part cannot be checked against anything, so it is never changed
+beyond case and spaces; its doubt comes from the engines alone.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rapidfuzz.distance import Levenshtein
+
+from scanner.fields.common import Reading, Vote, vote
+from scanner.model import OcrResult
+
+#: The common French providers that readings are corrected towards.
+KNOWN_DOMAINS = (
+    "gmail.com",
+    "orange.fr",
+    "free.fr",
+    "hotmail.fr",
+    "hotmail.com",
+    "laposte.net",
+    "yahoo.fr",
+    "sfr.fr",
+    "wanadoo.fr",
+    "outlook.fr",
+    "outlook.com",
+    "live.fr",
+    "icloud.com",
+    "protonmail.com",
+    "gmx.fr",
+    "neuf.fr",
+    "bbox.fr",
+    "aliceadsl.fr",
+    "club-internet.fr",
+    "numericable.fr",
+)
+#: Other frequent providers: accepted as they are, and they stop a near reading from
+#: being "corrected" to a French one it merely resembles.
+OTHER_DOMAINS = (
+    "yahoo.com",
+    "aol.com",
+    "msn.com",
+    "me.com",
+    "mac.com",
+    "ymail.com",
+    "googlemail.com",
+    "live.com",
+    "gmx.com",
+    "proton.me",
+    "laposte.fr",
+    "hotmail.be",
+    "yahoo.be",
+)
+ALL_DOMAINS = KNOWN_DOMAINS + OTHER_DOMAINS
+#: Domains long enough to be recognised at the end of a reading that lost its '@'
+#: (a short one like "me.com" ends too many ordinary strings).
+_SUFFIX_DOMAINS = sorted((d for d in ALL_DOMAINS if len(d) >= 8), key=len, reverse=True)
+COMMON_TLDS = frozenset(
+    {
+        "fr",
+        "com",
+        "net",
+        "org",
+        "eu",
+        "be",
+        "ch",
+        "lu",
+        "ca",
+        "de",
+        "es",
+        "it",
+        "pt",
+        "uk",
+        "nl",
+        "io",
+        "info",
+        "me",
+        "re",
+        "mc",
+        "ma",
+        "dz",
+        "tn",
+        "sn",
+        "ci",
+        "cm",
+        "mg",
+    }
+)
+
+_AT_SPELLINGS = ("(at)", "[at]", "(a)", "[a]", "©", "®", "＠")
+#: What '@' often comes back as: when one of these sits where '@' should be, the
+#: tool cannot tell a missed '@' from a misread one.
+_AT_LOOKALIKES = set("aqoe0c69g.")
+_LOCAL = re.compile(r"^[a-z0-9_%+-]+(?:\.[a-z0-9_%+-]+)*$")
+_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
+
+COMMA_FACTOR = 0.95  #: a comma read for a dot
+AT_INSERTED_FACTOR = 0.8  #: '@' missing before a known domain
+AT_GUESSED_FACTOR = 0.5  #: '@' taken to be a lookalike character (flagged)
+ONE_EDIT_FACTOR = 0.85
+TWO_EDITS_FACTOR = 0.7
+NO_TLD_FACTOR = 0.75  #: "gmail" -> "gmail.com"
+RARE_TLD_FACTOR = 0.75
+
+
+def _prepare(text: str) -> tuple[str, float]:
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = "".join(text.split())
+    for spelling in _AT_SPELLINGS:
+        text = text.replace(spelling, "@")
+    factor = 1.0
+    if "," in text:
+        text, factor = text.replace(",", "."), COMMA_FACTOR
+    while "@@" in text:
+        text = text.replace("@@", "@")
+    return text.strip(".;:'\"<>()[]"), factor
+
+
+def _fix_domain(domain: str) -> tuple[str, float, bool]:
+    """(domain, confidence factor, doubt): a clear near miss of a known domain is corrected."""
+    if domain in ALL_DOMAINS:
+        return domain, 1.0, False
+    if "." not in domain:
+        owners = [d for d in ALL_DOMAINS if d.split(".")[0] == domain]
+        if len(owners) == 1:
+            return owners[0], NO_TLD_FACTOR, False
+    ranked = sorted((int(Levenshtein.distance(domain, d)), d) for d in ALL_DOMAINS)
+    (best_d, best), second_d = ranked[0], ranked[1][0]
+    if best_d == 1 and len(best) >= 7 and second_d >= 2:
+        return best, ONE_EDIT_FACTOR, False
+    if best_d == 2 and len(best) >= 9 and second_d >= 3:
+        return best, TWO_EDITS_FACTOR, False
+    if best_d <= 2:
+        return domain, 1.0, True  # near a known domain but not clearly which: check by hand
+    tld = domain.rsplit(".", 1)[-1]
+    return domain, (1.0 if tld in COMMON_TLDS else RARE_TLD_FACTOR), False
+
+
+def _split_without_at(text: str) -> tuple[str, str, float, bool] | None:
+    """A reading with no '@': a known domain at the end tells where it was."""
+    for domain in _SUFFIX_DOMAINS:
+        if text.endswith(domain) and len(text) > len(domain) + 1:
+            local = text[: -len(domain)]
+            if local[-1] in _AT_LOOKALIKES:
+                return local[:-1], domain, AT_GUESSED_FACTOR, True
+            return local, domain, AT_INSERTED_FACTOR, False
+    return None
+
+
+def read_email(candidate: OcrResult) -> Reading:
+    text, factor = _prepare(candidate.text)
+    doubt = False
+    if text.count("@") == 1:
+        local, domain = text.split("@")
+    elif "@" not in text and (split := _split_without_at(text)) is not None:
+        local, domain, at_factor, doubt = split
+        factor *= at_factor
+    else:
+        return Reading(value=text, confidence=candidate.confidence * factor, valid=False, source=candidate)
+    domain, domain_factor, domain_doubt = _fix_domain(domain)
+    value = f"{local}@{domain}"
+    valid = bool(_LOCAL.match(local)) and bool(_DOMAIN.match(domain))
+    return Reading(
+        value=value,
+        confidence=candidate.confidence * factor * domain_factor,
+        valid=valid,
+        source=candidate,
+        doubt=doubt or domain_doubt,
+    )
+
+
+def interpret_email(candidates: list[OcrResult]) -> Vote | None:
+    return vote([read_email(c) for c in candidates])

@@ -1,0 +1,164 @@
+"""End-to-end benchmark (issue 7): speed, stages, engine floor, naive baseline, memory.
+
+    .venv/bin/python tools/bench.py [--pages 20] [--big 200] [--seed 5] [--out bench-out]
+
+Measures, on generated printed sheets (seed other than the one tuned on):
+- pages per second for ``process`` with 1 worker and with every core (speed-up);
+- time per stage (load, layout, ocr, fields) from the page jobs themselves;
+- the recognition engines' own time on the very same cells (the floor), and the
+  share the rest of the pipeline adds on top of it;
+- the naive approach for comparison: one pytesseract call (a process) per cell;
+- peak memory of a run on a 10-page PDF against a ``--big``-page PDF.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def generate(out: Path, sheets: int, seed: int) -> Path:
+    if not (out / "truth.json").exists():
+        subprocess.run(
+            [sys.executable, "-m", "samples.generate", "--preset", "bench", "--sheets", str(sheets),
+             "--seed", str(seed), "--out", str(out)],
+            check=True, cwd=ROOT,
+        )
+    return out
+
+
+def run_process(inputs: Path, out: Path, workers: int, extra: list[str] | None = None) -> tuple[float, int]:
+    """Wall time and peak RSS (kB, largest process) of one ``process`` run."""
+    exe = ROOT / ".venv" / "bin" / "petition-scan"
+    cmd = [str(exe), "process", str(inputs), "--out", str(out), "--workers", str(workers), "-q", *(extra or [])]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"process failed ({proc.returncode}): {proc.stderr}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(peak, before)
+
+
+def peak_rss_of(cmd: list[str]) -> int:
+    """Peak RSS (kB) of the largest process in a fresh child tree."""
+    code = (
+        "import resource,subprocess,sys;"
+        "subprocess.run(sys.argv[1:],capture_output=True);"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, *cmd], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip())
+
+
+def stage_times(inputs: Path, limit: int) -> dict[str, object]:
+    """Read pages in this process to time each stage and the engines alone."""
+    from scanner.executors import limit_threads
+
+    limit_threads()
+    from scanner.ingest import iter_inputs, load_page, page_refs
+    from scanner.model import PageRef
+    from scanner.pagejob import JobSettings, PageReader
+    from scanner.sheet import read_layout
+
+    reader = PageReader(JobSettings())
+    refs = [r for f in iter_inputs([inputs]) for r in page_refs(f) if isinstance(r, PageRef)][:limit]
+    totals: dict[str, float] = {}
+    cells_by_type: dict[object, list[object]] = {}
+    t0 = time.perf_counter()
+    for ref in refs:
+        res = reader.read_ref(ref)
+        for k, v in res.timings.items():
+            totals[k] = totals.get(k, 0.0) + v
+    pipeline_s = time.perf_counter() - t0
+    # the same cells, straight into the engines
+    for ref in refs:
+        page = load_page(ref)
+        reg, _table, lines = read_layout(page, reader.forms)
+        form = reader.forms.get(reg.form_name)
+        assert form is not None
+        for ln in lines:
+            if ln.empty:
+                continue
+            for j, col in enumerate(form.columns):
+                if col.is_text and ln.cells[j].ink > 0:
+                    cells_by_type.setdefault(col.type, []).append(ln.cells[j].image)
+    engine_s: dict[str, float] = {}
+    n_cells = sum(len(v) for v in cells_by_type.values())
+    for engine in reader.engines:
+        t1 = time.perf_counter()
+        for kind, images in cells_by_type.items():
+            engine.read(images, kind)  # type: ignore[arg-type]
+        engine_s[engine.name] = time.perf_counter() - t1
+    floor = sum(engine_s.values())
+    naive_ms = naive_pytesseract([img for imgs in cells_by_type.values() for img in imgs][:40])
+    return {
+        "pages": len(refs),
+        "cells": n_cells,
+        "pipeline_s_per_page": pipeline_s / max(1, len(refs)),
+        "stage_s_per_page": {k: v / max(1, len(refs)) for k, v in totals.items()},
+        "engine_s_per_page": {k: v / max(1, len(refs)) for k, v in engine_s.items()},
+        "overhead_vs_engines": (pipeline_s - floor) / floor if floor else None,
+        "engine_ms_per_cell": {k: 1000 * v / max(1, n_cells) for k, v in engine_s.items()},
+        "naive_pytesseract_ms_per_cell": naive_ms,
+    }
+
+
+def naive_pytesseract(images: list[object]) -> float | None:
+    """One tesseract process per cell, the approach the tool avoids."""
+    try:
+        import pytesseract
+    except ImportError:
+        return None
+    from PIL import Image
+
+    t0 = time.perf_counter()
+    for img in images:
+        pytesseract.image_to_string(Image.fromarray(img), lang="fra", config="--psm 7")  # type: ignore[arg-type]
+    return 1000 * (time.perf_counter() - t0) / max(1, len(images))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", type=int, default=20, help="pages for the speed runs")
+    ap.add_argument("--big", type=int, default=200, help="pages of the large PDF for the memory run (0: skip)")
+    ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench-out")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    small = generate(args.out / f"set-{args.pages}", args.pages, args.seed)
+    report: dict[str, object] = {"cores": len(os.sched_getaffinity(0)), "pages": args.pages}
+
+    report["stages"] = stage_times(small, limit=min(args.pages, 10))
+    t1, _ = run_process(small, args.out / "run-w1", workers=1)
+    cores = len(os.sched_getaffinity(0))
+    tn, _ = run_process(small, args.out / f"run-w{cores}", workers=cores)
+    report["pages_per_s_1_worker"] = args.pages / t1
+    report[f"pages_per_s_{cores}_workers"] = args.pages / tn
+    report["speedup"] = t1 / tn
+
+    if args.big:
+        ten = generate(args.out / "set-10", 10, args.seed + 1)
+        big = generate(args.out / f"set-{args.big}", args.big, args.seed + 2)
+        exe = str(ROOT / ".venv" / "bin" / "petition-scan")
+        m10 = peak_rss_of([exe, "process", str(ten), "--out", str(args.out / "mem-10"), "-q"])
+        mbig = peak_rss_of([exe, "process", str(big), "--out", str(args.out / "mem-big"), "-q"])
+        report["peak_rss_mb_10_pages"] = m10 / 1024
+        report[f"peak_rss_mb_{args.big}_pages"] = mbig / 1024
+        report["memory_ratio"] = mbig / m10
+    print(json.dumps(report, indent=2))
+    (args.out / "bench.json").write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
