@@ -1,0 +1,1 @@
+"""Synthetic sample sets of petition sheets (a development tool; see samples/README.md)."""

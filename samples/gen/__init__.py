@@ -1,0 +1,1 @@
+"""Building blocks of the sample generator: people, pen, pages, distortions, files."""

@@ -1,0 +1,108 @@
+"""From a page plan to the page image: blank page, pen, then the trip back.
+
+Only the random streams seeded by the page's ``render_seed`` are used here, so
+fonts and noise never change what truth.json says.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from samples.gen import distort
+from samples.gen.handwriting import (
+    InkLayer,
+    random_hand,
+    strike,
+    write_digits,
+    write_signature,
+    write_text,
+    write_tick,
+)
+from samples.gen.pages import PX_PER_MM, Grid, draw_blank, draw_foreign, draw_letter
+from samples.gen.plan import PagePlan, RowPlan, is_fax, is_photo
+from scanner.forms import ColumnType
+from scanner.layout import Box
+
+
+def to_px(b: Box) -> Box:
+    """Sheet millimetres to 300-DPI page pixels (pixel centres at integers)."""
+    k = PX_PER_MM
+    return Box(b.x0 * k - 0.5, b.y0 * k - 0.5, b.x1 * k - 0.5, b.y1 * k - 0.5)
+
+
+def filled_columns(grid: Grid, row: RowPlan) -> list[int]:
+    """Columns of the line that carry ink."""
+    out = []
+    for j, (col, typ) in enumerate(zip(grid.columns, grid.types, strict=True)):
+        if typ == ColumnType.SIGNATURE:
+            mark = row.signed
+        elif typ == ColumnType.CHECKBOX:
+            mark = row.tick is not None
+        else:
+            mark = bool(row.writing.drawn.get(col))
+        if mark:
+            out.append(j)
+    return out
+
+
+def write_row(page: np.ndarray, grid: Grid, row: RowPlan, fonts: tuple[Path, ...], rng: np.random.Generator) -> None:
+    """One person's line: text, postcode digits, signature, tick, maybe a strike-through."""
+    k = PX_PER_MM
+    i = row.row - 1
+    hand = random_hand(rng, fonts)
+    y0, y1 = grid.row_edges[i] - 4.0, grid.row_edges[i + 1] + 4.0
+    layer = InkLayer(page.shape[1], int(y0 * k), int(y1 * k) + 1)
+    use_comb = rng.random() < 0.75
+    for j, (col, typ) in enumerate(zip(grid.columns, grid.types, strict=True)):
+        cell = to_px(grid.cell(i, j))
+        if typ == ColumnType.SIGNATURE:
+            if row.signed:
+                write_signature(layer, cell, hand, k, row.sig_seed, rng)
+        elif typ == ColumnType.CHECKBOX:
+            if row.tick is not None:
+                box = to_px(grid.layout.checkbox(i, j)) if grid.layout else cell.inset(cell.w * 0.3, cell.h * 0.25)
+                write_tick(layer, box, row.tick, hand, k, rng)
+        elif typ == ColumnType.POSTCODE and grid.layout is not None and use_comb:
+            write_digits(
+                layer, row.writing.drawn.get(col, ""), [to_px(b) for b in grid.layout.comb(i, j)], hand, k, rng
+            )
+        else:
+            write_text(layer, row.writing.drawn.get(col, ""), cell, hand, k, rng)
+    if row.crossed_out:
+        cols = filled_columns(grid, row)
+        if cols:
+            first, last = to_px(grid.cell(i, cols[0])), to_px(grid.cell(i, cols[-1]))
+            x0 = first.x0 + k * rng.uniform(0.3, 1.5)
+            x1 = last.x1 - k * rng.uniform(0.3, 1.5)
+            strike(layer, x0, x1, to_px(grid.cell(i, 0)), k, rng)
+    layer.lay_on(page, hand, rng)
+
+
+def blank_page(plan: PagePlan, printed: np.ndarray | None) -> np.ndarray:
+    if plan.source == "printed":
+        if printed is None:
+            raise ValueError("a printed page needs its rendered sheet")
+        return printed.copy()
+    if plan.source == "foreign":
+        return draw_foreign()
+    if plan.source == "letter":
+        return draw_letter()
+    return draw_blank()
+
+
+def render_page(plan: PagePlan, printed: np.ndarray | None, fonts: tuple[Path, ...]) -> np.ndarray:
+    """The page image as it will be stored (RGB uint8; grey or black-and-white
+    content for grey and fax pages), upright orientation before any EXIF flip."""
+    rng = np.random.default_rng([plan.render_seed, 11])
+    img = blank_page(plan, printed)
+    img = distort.paper(img, rng)
+    if plan.grid is not None:
+        for row in plan.rows:
+            write_row(img, plan.grid, row, fonts, rng)
+    for op in plan.ops:
+        img = distort.apply(op, img, rng)
+    if not is_photo(plan) and not is_fax(plan):
+        img = distort.scanner_finish(img, rng)
+    return img

@@ -1,0 +1,149 @@
+"""The local HTTP server of the review page (stdlib only, 127.0.0.1 only).
+
+``ThreadingHTTPServer`` so a browser's idle pre-connections never block the
+page; the store itself is used from a single thread (``StoreWorker``), and
+SQLite transactions plus the version check keep two tabs (or two review
+processes) from overwriting each other.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+from urllib.parse import parse_qs, urlsplit
+
+from scanner.review.app import Request, Response, ReviewApp, StoreWorker
+from scanner.review.security import Guard
+from scanner.review.text import Lang
+from scanner.store import Store, resolve_store_path
+
+log = logging.getLogger("petition_scan.review")
+
+#: Largest form body accepted (a row's values are a few hundred bytes).
+MAX_BODY = 256 * 1024
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class ReviewOptions:
+    store_path: Path
+    port: int = 0  #: 0: any free port
+    lang: Lang = "fr"
+    who: str = "review"  #: written in the audit trail's ``who``
+    page_size: int = 40  #: values per page in field-by-field mode
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+    server_version = "petition-scan-review"
+    sys_version = ""
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_PUT(self) -> None:
+        self._serve("PUT")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
+    def _serve(self, method: str) -> None:
+        url = urlsplit(self.path)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        form: dict[str, list[str]] = {}
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self._write(Response(413, b"too large", "text/plain"))
+            return
+        if length:
+            body = self.rfile.read(length)
+            if "application/x-www-form-urlencoded" in headers.get("content-type", ""):
+                form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+        req = Request(method=method, path=url.path, query=parse_qs(url.query), headers=headers, form=form)
+        try:
+            resp = self.server.app.handle(req)
+        except Exception:  # one broken request must not stop the page
+            log.exception("review page: error on %s %s", method, url.path)
+            resp = Response(500, b"internal error: see the terminal", "text/plain")
+        self._write(resp)
+
+    def _write(self, resp: Response) -> None:
+        self.send_response(resp.status)
+        self.send_header("Content-Type", resp.content_type)
+        self.send_header("Content-Length", str(len(resp.body)))
+        for name, value in resp.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(resp.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        # Never the query string: the first URL carries the session token.
+        log.debug("review %s %s", self.command, urlsplit(self.path).path)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = False
+    app: ReviewApp
+
+
+class ReviewServer:
+    """The review page over one store; ``url`` is what the user opens."""
+
+    def __init__(self, options: ReviewOptions, opener: Callable[[], Store] | None = None) -> None:
+        path = resolve_store_path(options.store_path)
+        self.options = options
+        self.worker = StoreWorker(opener or (lambda: Store.open(path, create=False)), options.who)
+        try:
+            self.httpd = _Server((LOOPBACK, options.port), _Handler)
+        except OSError:
+            self.worker.close()
+            raise
+        self.port = int(self.httpd.server_address[1])
+        self.guard = Guard(port=self.port, host=LOOPBACK)
+        self.httpd.app = ReviewApp(
+            self.guard, self.worker, lang=options.lang, page_size=options.page_size,
+            store_hint=f"petition-scan export --store {path} --out final.csv",
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """The start URL with the one-time token (print it; do not log it elsewhere)."""
+        return self.guard.start_url()
+
+    def serve_forever(self) -> None:
+        self.httpd.serve_forever(poll_interval=0.2)
+
+    def start(self) -> Self:
+        """Serve from a background thread (tests, benchmarks)."""
+        self._thread = threading.Thread(target=self.serve_forever, name="review-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self.httpd.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.httpd.server_close()
+        self.worker.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
