@@ -10,6 +10,7 @@ At most ``window`` jobs are in flight, so memory stays flat whatever the batch.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -22,6 +23,7 @@ from scanner.pagejob import JobSettings, PageReader
 #: Per-process reader, built by the pool initializer (or lazily on a Dask worker).
 #: It is process-local state, never shared: each worker owns its engines.
 _WORKER_READERS: dict[JobSettings, PageReader] = {}
+log = logging.getLogger(__name__)
 
 
 def limit_threads() -> None:
@@ -47,8 +49,18 @@ def _init_worker(settings: JobSettings) -> None:
 
 
 def read_page_job(settings: JobSettings, ref: PageRef) -> PageResult:
-    """The job function: picklable by reference, used by the pool and by Dask."""
-    return _reader(settings).read_ref(ref)
+    """The job function: picklable by reference, used by the pool and by Dask.
+
+    A bug met on one page must not sink the batch: it becomes that page's error
+    (with the exception named, so it can be reported) and the run goes on.
+    """
+    reader = _reader(settings)
+    try:
+        return reader.read_ref(ref)
+    except Exception as exc:  # one page's failure, reported in its result
+        log.exception("unexpected error on %s", ref)
+        reason = f"internal error while reading this page ({type(exc).__name__}: {exc})"
+        return PageResult(ref=ref, sha256="", error=reason)
 
 
 class Executor(Protocol):
@@ -122,7 +134,7 @@ class DaskExecutor:
             ) from exc
         self.settings = settings
         try:
-            self.client = Client(address, timeout=20)
+            self.client = Client(address, timeout=10)
         except OSError as exc:
             raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         cores = sum(self.client.nthreads().values()) or 1

@@ -74,6 +74,8 @@ class Registered:
     sheet: SheetId | None = None
     residual_px: float = 0.0  #: mean reprojection error of the fit
     notes: list[str] = field(default_factory=list)
+    #: 3x3 homography from ``gray`` pixels to the page image's pixels (None when unknown)
+    to_image: np.ndarray | None = None
 
 
 @dataclass
@@ -101,6 +103,10 @@ class Cell:
     ink: float  #: share of ink pixels in the cell's core (0..1)
     #: ink analysis for checkboxes/signatures (filled by cells)
     marks: dict[str, float] = field(default_factory=dict)
+    #: checkbox cells: the printed tick box, in the pixels of ``image`` (None when not known)
+    tick_box: Box | None = None
+    #: top-left corner of ``image`` in the registered page's pixels
+    origin: tuple[int, int] = (0, 0)
 
 
 @dataclass(frozen=True)

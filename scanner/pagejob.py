@@ -156,7 +156,8 @@ class PageReader:
         ctx = RowContext()
         fields: dict[str, FieldResult] = {}
         index = {c.name: j for j, c in enumerate(form.columns)}
-        for col in interpretation_order(form.columns):
+        marks_columns = [c for c in form.columns if c.type in (ColumnType.CHECKBOX, ColumnType.SIGNATURE)]
+        for col in interpretation_order(form.columns) + marks_columns:
             cell = cells[index[col.name]]
             if col.type == ColumnType.IGNORE:
                 continue

@@ -11,14 +11,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner.errors import ExitCode, UsageError
 from scanner.executors import make_executor
 from scanner.forms import FormRegistry
-from scanner.model import PageRef, PageResult
+from scanner.model import PageRef
 from scanner.pagejob import JobSettings
 from scanner.progress import Progress
 
@@ -95,14 +94,18 @@ def run_process(opts: ProcessOptions) -> RunSummary:
             raise UsageError(f"{p}: no such file or folder")
     opts.out_dir.mkdir(parents=True, exist_ok=True)
     store_path = opts.store_path or (opts.out_dir / "petition.sqlite")
+    against = (
+        dedupe.load_against(opts.against, dict(opts.against_map), list(registry.by_name.values()))
+        if opts.against
+        else None
+    )
     store = Store.open(store_path)
-    run_id = store.start_run(args=_describe(opts))
+    run_id = store.start_run(args=_describe(opts), forms=list(registry.by_name.values()))
     summary = RunSummary(run_id=run_id, out_dir=opts.out_dir)
 
     files = iter_inputs(list(opts.inputs))
     summary.files = len(files)
     refs: list[PageRef] = []
-    run_pages: list[tuple[str, int]] = []
     for f in files:
         for item in page_refs(f):
             if isinstance(item, PageRef):
@@ -112,15 +115,15 @@ def run_process(opts: ProcessOptions) -> RunSummary:
                 store.record_failure(run_id, item.ref.source, item.ref.path, item.page, item.reason)
     summary.pages = len(refs) + sum(1 for f in summary.failures)
     todo: list[PageRef] = []
+    file_hashes: dict[str, str] = {}
     for ref in refs:
-        run_pages.append((ref.source, ref.page))
-        prior = store.page_status(ref.source, ref.page, file_sha256(Path(ref.path)))
-        if prior is None:
+        if ref.path not in file_hashes:
+            file_hashes[ref.path] = file_sha256(Path(ref.path))
+        # a page already read from the same file is linked to this run, not read again
+        if store.reuse_page(run_id, ref, file_sha256=file_hashes[ref.path]) is None:
             todo.append(ref)
         else:
             summary.pages_skipped += 1
-            if prior.error:
-                summary.failures.append(PageFailureNote(ref.source, ref.page, prior.error))
 
     settings = JobSettings(
         form_spec=opts.form,
@@ -135,36 +138,24 @@ def run_process(opts: ProcessOptions) -> RunSummary:
     progress = Progress(total=len(todo), quiet=opts.quiet)
     executor = make_executor(settings, min(workers, max(1, len(todo))), opts.dask_scheduler)
     try:
-        for result in executor.run(_with_hash(todo)):
-            _save(store, run_id, result, summary)
+        for result in executor.run(todo):
+            store.save_page(run_id, result, file_sha256=file_hashes[result.ref.path])
+            summary.pages_read += 1
+            if result.error:
+                summary.failures.append(PageFailureNote(result.ref.source, result.ref.page, result.error))
             progress.update(len(result.rows), failed=not result.ok)
     finally:
         executor.close()
         progress.finish()
 
-    dedupe.run(store, run_id, against=opts.against, mapping=dict(opts.against_map))
-    counts = export.write_run_csvs(store, run_pages, registry, opts.out_dir)
+    dedupe.dedupe_run(store, run_id, against=against)
+    counts = export.write_run_csvs(store, run_id, registry, opts.out_dir)
     summary.clean, summary.review = counts.clean, counts.review
     summary.rows = counts.clean + counts.review
-    store.finish_run(run_id)
+    store.finish_run(run_id, status="partial" if summary.failures else "ok")
     report.write_report(store, run_id, opts.out_dir)
     store.close()
     return summary
-
-
-def _with_hash(refs: list[PageRef]) -> Iterator[PageRef]:
-    yield from refs
-
-
-def _save(store: object, run_id: int, result: PageResult, summary: RunSummary) -> None:
-    from scanner.store import Store
-
-    assert isinstance(store, Store)
-    file_hash = file_sha256(Path(result.ref.path))
-    store.save_page(run_id, result, file_sha256=file_hash)
-    summary.pages_read += 1
-    if result.error:
-        summary.failures.append(PageFailureNote(result.ref.source, result.ref.page, result.error))
 
 
 def _describe(opts: ProcessOptions) -> str:

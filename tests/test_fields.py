@@ -298,3 +298,16 @@ def test_ink_that_no_engine_read_is_flagged(ref: RefData, surveillance_form: For
 def test_checkbox_is_not_interpreted_from_text(ref: RefData, surveillance_form: Form) -> None:
     with pytest.raises(ValueError, match="ink"):
         read(surveillance_form, "infos", ref, ("x", 0.9))
+
+
+def test_city_with_a_single_commune_postcode_does_not_crash() -> None:
+    """Regression: a postcode serving one commune gave a one-element ranking."""
+    from scanner.fields.places import read_city
+    from scanner.model import OcrResult
+    from scanner.refdata import RefData
+
+    ref = RefData.load()
+    single = next(pc for pc in ("29200", "44000", "87000", "25430") if len(ref.communes_for(pc)) == 1)
+    name = ref.communes_for(single)[0]
+    reading = read_city(OcrResult(name.upper()[:-1] + "X", 0.9), ref, single)
+    assert reading.value

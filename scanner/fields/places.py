@@ -61,8 +61,7 @@ def read_city(candidate: OcrResult, ref: RefData, postcode: str | None) -> Readi
         ranked = ref.rank_communes(text, postcode, 2)
         if ranked:
             name, score = ranked[0]
-            runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-            ambiguous = runner_up >= score - AMBIGUITY_MARGIN and ranked[1][0] != name
+            ambiguous = len(ranked) > 1 and ranked[1][1] >= score - AMBIGUITY_MARGIN and ranked[1][0] != name
             if place_key(name) == place_key(text):
                 return Reading(name.upper(), 1.0 - (1.0 - conf) * SAME_KEY_KEEP, True, candidate)
             if score >= CLOSE_MATCH and not ambiguous:

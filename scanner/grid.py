@@ -1,0 +1,223 @@
+"""The table's rows and cells on a registered page.
+
+Printed sheets: the cells come from the layout, then each cell edge is moved
+onto the printed rule found within +-2 mm (paper curl and lens distortion bend
+lines that a single homography cannot straighten). Foreign sheets: the ruled
+table is detected, its header row found, and its columns matched to the form's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scanner.errors import RegistrationError
+from scanner.forms import Form
+from scanner.layout import Box, sheet_layout
+from scanner.model import Registered, Table
+from scanner.register.lines import Rules, find_rules
+
+#: How far a printed rule may sit from where the layout puts it.
+SEARCH_MM = 2.0
+#: A rule segment is accepted when at least this share of it is dark...
+MIN_RULE_COVER = 0.45
+#: ...and its mean is at least this much darker than the paper (gray levels).
+MIN_RULE_DEPTH = 25.0
+#: Largest gap between a form's column edge and the matched detected rule (share of table width).
+MAX_EDGE_DEVIATION = 0.06
+#: Vertical rules beyond the form's column edges that may be ignored (split cells, stray lines).
+MAX_EXTRA_RULES = 2
+#: A band thinner than this share of the median row is a double rule or a scrap, not a row.
+MIN_ROW_SHARE = 0.6
+
+
+def find_table(reg: Registered, form: Form) -> Table:
+    """Header and data-row cells of ``form``'s table on ``reg`` (registered px)."""
+    if reg.method == "markers":
+        lay = sheet_layout(form)
+        k = reg.px_per_mm
+        ys = [lay.header.y0 * k, *(y * k for y in lay.row_edges)]
+        xs = [x * k for x in lay.col_edges]
+    else:
+        ys, xs = _foreign_grid(reg, form)
+    return _refined(reg.gray, reg.px_per_mm, ys, xs)
+
+
+def _refine_positions(gray: np.ndarray, rules: list[float], spans: list[float], k: float, axis: int) -> np.ndarray:
+    """Local position of each rule in each span between the crossing rules.
+
+    ``axis`` 0: horizontal rules (positions are y, spans along x); 1: vertical.
+    The rule is the darkest line of the window across the span, accepted when
+    it is clearly darker than the paper over most of the span (blurred photos
+    leave a rule at mid-grey, so the test is relative). Returns [rule, span]
+    positions; spans where the rule is not found, or found implausibly far
+    from the rest of it, take the rule's median offset.
+    """
+    r = round(SEARCH_MM * k)
+    pad = round(1.0 * k)
+    n_rules, n_spans = len(rules), len(spans) - 1
+    found = np.full((n_rules, n_spans), np.nan)
+    img = gray if axis == 0 else gray.T
+    limit, length = img.shape
+    for i, pos in enumerate(rules):
+        lo, hi = max(0, round(pos) - r), min(limit, round(pos) + r + 1)
+        if hi - lo < 3:
+            continue
+        band = img[lo:hi].astype(np.float32)
+        # mean of every line of the window over every span at once, from running sums
+        cum = np.concatenate([np.zeros((hi - lo, 1), np.float32), band.cumsum(axis=1)], axis=1)
+        for j in range(n_spans):
+            a, b = max(0, round(spans[j]) + pad), min(length, round(spans[j + 1]) - pad)
+            if b - a < 4:
+                continue
+            prof = (cum[:, b] - cum[:, a]) / (b - a)
+            paper = float(np.sort(prof)[(3 * len(prof)) // 4])
+            dip = paper - prof
+            # of the dark lines in the window (a rule; maybe a guide or a stroke nearby),
+            # take the one nearest to where the rule is expected
+            strong = np.flatnonzero(dip >= max(MIN_RULE_DEPTH, 0.6 * float(dip.max())))
+            if strong.size == 0:
+                continue
+            best = int(strong[np.abs(strong - (pos - lo)).argmin()])
+            while best > 0 and dip[best - 1] > dip[best]:
+                best -= 1
+            while best + 1 < len(dip) and dip[best + 1] > dip[best]:
+                best += 1
+            depth = float(dip[best])
+            if (band[best, a:b] < paper - depth / 2).mean() < MIN_RULE_COVER:
+                continue
+            sel = (paper - prof) >= 0.5 * depth
+            left = best
+            while left > 0 and sel[left - 1]:
+                left -= 1
+            right = best
+            while right + 1 < len(prof) and sel[right + 1]:
+                right += 1
+            w = paper - prof[left : right + 1]
+            found[i, j] = lo + float((np.arange(left, right + 1) * w).sum() / w.sum())
+    out = np.empty_like(found)
+    offsets = found - np.asarray(rules, dtype=np.float64)[:, None]
+    global_off = float(np.nanmedian(offsets)) if np.isfinite(offsets).any() else 0.0
+    for i, pos in enumerate(rules):
+        row = offsets[i]
+        med = float(np.nanmedian(row)) if np.isfinite(row).any() else global_off
+        for j in range(n_spans):
+            off = row[j]
+            if not np.isfinite(off) or abs(off - med) > 0.8 * k:
+                off = med
+            out[i, j] = pos + off
+    return out
+
+
+def _refined(gray: np.ndarray, k: float, ys: list[float], xs: list[float]) -> Table:
+    """Cells whose edges follow the rules actually printed near ``ys``/``xs``."""
+    ry = _refine_positions(gray, ys, xs, k, axis=0)  # [h-rule, column]
+    rx = _refine_positions(gray, xs, ys, k, axis=1)  # [v-rule, band]
+    header = Box(float(rx[0, 0]), float(ry[0].mean()), float(rx[-1, 0]), float(ry[1].mean()))
+    rows: list[list[Box]] = []
+    for i in range(1, len(ys) - 1):
+        rows.append(
+            [
+                Box(float(rx[j, i]), float(ry[i, j]), float(rx[j + 1, i]), float(ry[i + 1, j]))
+                for j in range(len(xs) - 1)
+            ]
+        )
+    return Table(header=header, rows=rows)
+
+
+# --- tables on sheets the tool did not print --------------------------------------------
+
+
+def _foreign_grid(reg: Registered, form: Form) -> tuple[list[float], list[float]]:
+    """Rule positions (header top, header bottom, data rows...; column edges) of a foreign table."""
+    src, pg = reg.ref.source, reg.ref.page
+    rules = find_rules(reg.gray, reg.px_per_mm)
+    if not rules.ok:
+        raise RegistrationError(
+            src, pg, "no ruled table found on the page", "Only sheets with a table drawn with lines can be read."
+        )
+    ys = _rows(rules, reg.px_per_mm)
+    if len(ys) < 3:
+        raise RegistrationError(src, pg, "the table has no data rows below its header")
+    if form.rows_per_page and len(ys) - 2 != form.rows_per_page:
+        # a rule missed or invented would shift every row number below it: refuse instead
+        raise RegistrationError(
+            src,
+            pg,
+            f"found {len(ys) - 2} table lines below the header, form '{form.name}' has {form.rows_per_page}",
+            "Rescan the page (a rule may be too faint), or fix rows_per_page in the form file.",
+        )
+    xs = match_columns(list(rules.xs), form)
+    if xs is None:
+        raise RegistrationError(
+            src,
+            pg,
+            f"the table has {len(rules.xs) - 1} columns that do not match the {len(form.columns)} columns "
+            f"of form '{form.name}'",
+            "Check that --form names the layout of these sheets (columns in order, with their relative widths).",
+        )
+    return ys, xs
+
+
+def _rows(rules: Rules, k: float) -> list[float]:
+    """Horizontal rules from the header's top down, one per row boundary.
+
+    Two candidates closer than a row (a crossing-out or an underline running
+    along a rule) are one boundary: the one covering more of the table wins,
+    since a printed rule runs edge to edge and a pen stroke rarely does.
+    """
+    ys, cover = list(rules.ys), list(rules.cover)
+    if len(ys) < 3:
+        return ys
+    heights = np.diff(ys)
+    med = float(np.median(heights))
+    if heights[0] < 0.35 * med:  # a rule just above the header (an underlined title, a frame)
+        ys, cover = ys[1:], cover[1:]
+    out, out_cover = [ys[0]], [cover[0]]
+    for y, c in zip(ys[1:], cover[1:], strict=True):
+        if y - out[-1] < MIN_ROW_SHARE * med and len(out) > 1:
+            if c > out_cover[-1]:
+                out[-1], out_cover[-1] = y, c
+            continue
+        out.append(y)
+        out_cover.append(c)
+    return out
+
+
+def match_columns(xs: list[float], form: Form) -> list[float] | None:
+    """Choose the detected vertical rules that are the form's column edges (None if none fit).
+
+    Equal counts match in order. With more rules than columns (split cells,
+    stray lines) the inner edges are chosen to follow the form's relative widths;
+    with fewer, the table cannot be read safely.
+    """
+    n = len(form.columns)
+    if not n + 1 <= len(xs) <= n + 1 + MAX_EXTRA_RULES:
+        return None
+    x0, x1 = xs[0], xs[-1]
+    total = sum(c.width for c in form.columns)
+    expected = [x0 + (x1 - x0) * sum(c.width for c in form.columns[:j]) / total for j in range(n + 1)]
+    if len(xs) == n + 1:
+        return list(xs)
+    inner = xs[1:-1]
+    want = expected[1:-1]
+    # DP: match each expected inner edge to a distinct detected one, in order, minimising distance.
+    m, q = len(inner), len(want)
+    inf = float("inf")
+    cost = np.full((q + 1, m + 1), inf)
+    cost[0, :] = 0.0
+    for a in range(1, q + 1):
+        for b in range(a, m + 1):
+            cost[a, b] = min(cost[a, b - 1], cost[a - 1, b - 1] + abs(inner[b - 1] - want[a - 1]))
+    chosen: list[float] = []
+    a, b = q, m
+    while a > 0:
+        if b > a and cost[a, b] == cost[a, b - 1]:
+            b -= 1
+            continue
+        chosen.append(inner[b - 1])
+        a, b = a - 1, b - 1
+    chosen.reverse()
+    dev = max((abs(c - w) for c, w in zip(chosen, want, strict=True)), default=0.0)
+    if dev > MAX_EDGE_DEVIATION * (x1 - x0):
+        return None
+    return [x0, *chosen, x1]

@@ -1,0 +1,52 @@
+"""Image helpers shared by both registration methods."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+#: Share of dark pixels below which a page counts as blank.
+BLANK_INK_SHARE = 0.0015
+
+
+def flatten(gray: np.ndarray) -> np.ndarray:
+    """Divide out uneven lighting so paper is ~255 everywhere (photos, shade, yellowed paper)."""
+    h, w = gray.shape
+    small = cv2.pyrDown(cv2.pyrDown(cv2.pyrDown(gray)))
+    bg = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
+    bg = cv2.GaussianBlur(bg, (0, 0), 3)
+    bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
+    return cv2.divide(gray, np.maximum(bg, 40), scale=255)
+
+
+def downscale(gray: np.ndarray, long_side: int) -> tuple[np.ndarray, float]:
+    """Shrink so the long side is at most ``long_side``; returns the image and the factor used.
+
+    Halving with pyrDown first: INTER_AREA on a full page is several times slower.
+    """
+    h, w = gray.shape[:2]
+    if max(h, w) <= long_side:
+        return gray, 1.0
+    img = gray
+    while max(img.shape[:2]) >= 2 * long_side:
+        img = cv2.pyrDown(img)
+    f = long_side / max(h, w)
+    out = cv2.resize(img, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+    return out, f
+
+
+def ink_share(gray: np.ndarray) -> float:
+    """Share of clearly dark pixels in the central part of a page (the edges may be background)."""
+    small, _ = downscale(gray, 900)
+    h, w = small.shape
+    core = flatten(small)[h // 10 : h - h // 10, w // 10 : w - w // 10]
+    if core.size == 0:
+        return 0.0
+    dark = (core < 150).astype(np.uint8)
+    # isolated specks (dust, JPEG noise) are not ink
+    solid = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    return float(solid.mean())
+
+
+def is_blank(gray: np.ndarray) -> bool:
+    return ink_share(gray) < BLANK_INK_SHARE

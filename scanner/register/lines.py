@@ -1,0 +1,148 @@
+"""Ruled-table line detection, shared by foreign-sheet registration and the grid.
+
+Long straight strokes are isolated by morphological opening with long kernels on
+a locally thresholded image (closing first bridges small breaks); their
+projections give the rule positions, clustered into single lines. A rule is
+thin (a line of text merged by the closing is a thick band, so it is not one),
+covers a good part of the table, and is crossed by the table's other rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+#: Share of the table's width (height) a horizontal (vertical) rule must cover.
+MIN_COVER = 0.4
+#: Thickest band of the projection that can be a rule (thicker: merged text), mm.
+MAX_RULE_MM = 1.6
+#: Share of the vertical rules that must cross a horizontal rule (and vice versa).
+MIN_CROSSED = 0.5
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The ruling of the largest table on a page, in image px (sorted)."""
+
+    ys: tuple[float, ...]  #: horizontal rules, top to bottom
+    xs: tuple[float, ...]  #: vertical rules, left to right
+    cover: tuple[float, ...] = ()  #: share of the table's width each horizontal rule covers
+
+    @property
+    def ok(self) -> bool:
+        return len(self.ys) >= 3 and len(self.xs) >= 2
+
+
+def ink_mask(gray: np.ndarray, block: int = 31, c: int = 12) -> np.ndarray:
+    """Dark-on-light strokes as 255, tolerant of faint lines and uneven light."""
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block | 1, c)
+
+
+def rule_masks(ink: np.ndarray, px_per_mm: float, min_len_mm: float = 8.0) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal and vertical straight strokes at least ``min_len_mm`` long.
+
+    Gaps under 1 mm are bridged first: a thin rule photographed at low
+    resolution comes out dashed. Text merged by the closing is told apart later
+    by its thickness; longer breaks are tolerated since a rule needs to cover
+    only part of the table.
+    """
+    gap = max(2, round(1.0 * px_per_mm))
+    n = max(10, round(min_len_mm * px_per_mm))
+    h = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
+    h = cv2.morphologyEx(h, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (n, 1)))
+    v = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
+    v = cv2.morphologyEx(v, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, n)))
+    return h, v
+
+
+def peaks(profile: np.ndarray, threshold: float, merge_px: float, max_width: float = np.inf) -> list[float]:
+    """Weighted centres of the runs of ``profile`` above ``threshold`` (runs closer than
+    ``merge_px`` joined), leaving out runs wider than ``max_width``."""
+    idx = np.flatnonzero(profile >= threshold)
+    if idx.size == 0:
+        return []
+    out: list[float] = []
+    start = prev = int(idx[0])
+    for i in [*idx[1:].tolist(), None]:
+        if i is not None and i - prev <= merge_px:
+            prev = i
+            continue
+        top = float(profile[start : prev + 1].max())
+        side = round(max_width) + 2 if np.isfinite(max_width) else 0
+        beside = max(float(profile[max(0, start - side)]), float(profile[min(len(profile) - 1, prev + side)]))
+        # a rule stands alone; a line of text merged by the closing is a broad hump
+        if prev - start + 1 <= max_width and (side == 0 or beside <= 0.7 * top):
+            seg = np.arange(start, prev + 1)
+            wts = profile[start : prev + 1].astype(np.float64)
+            out.append(float((seg * wts).sum() / max(wts.sum(), 1e-9)))
+        if i is not None:
+            start = prev = i
+    return out
+
+
+def _around(x: float, limit: int, r: int) -> slice:
+    return slice(max(0, round(x) - r), min(limit, round(x) + r + 1))
+
+
+def _crossed(mask: np.ndarray, at: float, others: list[float], r: int) -> int:
+    """How many of the perpendicular rules ``others`` have pixels within ``r`` of position ``at``.
+
+    ``mask`` is the perpendicular rules' mask, oriented so that ``others`` index columns.
+    """
+    rows = mask[_around(at, mask.shape[0], r)]
+    return sum(1 for o in others if rows[:, _around(o, mask.shape[1], 2)].any())
+
+
+def find_rules(gray: np.ndarray, px_per_mm: float) -> Rules:
+    """Rules of the main ruled table: long thin lines spanning much of it, crossing each other.
+
+    A rough table box from lines crossing a good part of the page, then the
+    lines covering enough of that box; finally every rule must be crossed by
+    most of the rules of the other direction, which drops text lines, folds and
+    underlines outside the table.
+    """
+    ink = ink_mask(gray)
+    hmask, vmask = rule_masks(ink, px_per_mm)
+    hb, vb = hmask > 0, vmask > 0
+    H, W = gray.shape
+    edge = round(2 * px_per_mm)
+    hb[:edge], hb[H - edge :], vb[:, :edge], vb[:, W - edge :] = False, False, False, False  # picture borders
+    merge, thick = 0.8 * px_per_mm, MAX_RULE_MM * px_per_mm
+    ys = peaks(hb.sum(axis=1), 0.25 * W, merge, thick)
+    xs = peaks(vb.sum(axis=0), 0.12 * H, merge, thick)
+    if len(ys) < 2 or len(xs) < 2:
+        return Rules((), ())
+    for _ in range(2):
+        x0, x1 = round(min(xs)), round(max(xs)) + 1
+        y0, y1 = round(min(ys)), round(max(ys)) + 1
+        ys_new = peaks(hb[:, x0:x1].sum(axis=1), MIN_COVER * (x1 - x0), merge, thick)
+        xs_new = peaks(vb[y0:y1, :].sum(axis=0), MIN_COVER * (y1 - y0), merge, thick)
+        if len(ys_new) < 2 or len(xs_new) < 2:
+            break
+        ys, xs = ys_new, xs_new
+    r = round(2.0 * px_per_mm)  # a blurred rule's ends fade: look a little beyond them
+    for _ in range(2):
+        need_x = max(2, int(np.ceil(MIN_CROSSED * len(xs))))
+        ys = [y for y in ys if _crossed(vb, y, xs, r) >= need_x]
+        need_y = max(2, int(np.ceil(MIN_CROSSED * len(ys))))
+        xs = [x for x in xs if _crossed(hb.T, x, ys, r) >= need_y]
+        if len(ys) < 2 or len(xs) < 2:
+            return Rules((), ())
+    ys = _drop_close(ys, 3.0 * px_per_mm)
+    xs = _drop_close(xs, 3.0 * px_per_mm)
+    x0, x1 = round(xs[0]), round(xs[-1]) + 1
+    cover = [float(hb[_around(y, H, 2), x0:x1].any(axis=0).mean()) for y in ys]
+    return Rules(tuple(ys), tuple(xs), tuple(cover))
+
+
+def _drop_close(pos: list[float], min_gap: float) -> list[float]:
+    """Double rules (two lines a few px apart) count once."""
+    out: list[float] = []
+    for p in sorted(pos):
+        if out and p - out[-1] < min_gap:
+            out[-1] = (out[-1] + p) / 2
+        else:
+            out.append(p)
+    return out

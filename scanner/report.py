@@ -1,0 +1,254 @@
+"""The run report a coordinator reads: report.md and a self-contained report.html.
+
+Counts (files, pages, unreadable pages with the reason, rows, clean, flagged by
+reason with a plain explanation in French and English, duplicates, sheets
+scanned twice) and the mean reading confidence per column. Both files come from
+one list of sections, so they always say the same thing. The HTML has inline
+CSS only: no script, font or image from outside.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scanner.export import atomic_writer, union_columns
+from scanner.forms import Form
+from scanner.store import Store
+
+#: Flag (before ``:column``) -> (English, French) explanation.
+FLAG_EXPLANATIONS: dict[str, tuple[str, str]] = {
+    "low_confidence": (
+        "The handwriting of this field could not be read with certainty.",
+        "L'écriture de ce champ n'a pas pu être lue avec certitude.",
+    ),
+    "invalid": (
+        "The value read is not valid (e-mail without @, unknown postcode, town not matching the postcode...).",
+        "La valeur lue n'est pas valide (e-mail sans @, code postal inconnu, ville qui ne correspond pas...).",
+    ),
+    "unsigned": ("The signature box is empty.", "La case signature est vide."),
+    "crossed_out": ("The line is crossed out on paper.", "La ligne est barrée sur la feuille."),
+    "duplicate": (
+        "The same person already signed: duplicate_of says where. Left out of the final export.",
+        "Cette personne a déjà signé : duplicate_of indique où. Non reprise dans l'export final.",
+    ),
+    "possible_duplicate": (
+        "Maybe the same person as the row in duplicate_of: a person must decide.",
+        "Peut-être la même personne que la ligne indiquée dans duplicate_of : à vérifier.",
+    ),
+}
+_UNKNOWN_FLAG = ("See the flag table in README.md.", "Voir le tableau des signalements dans README.md.")
+
+
+@dataclass
+class RunCounts:
+    """Everything the report counts, for the CLI summary and the exit status too."""
+
+    run_id: int
+    files: int = 0
+    pages: int = 0
+    pages_reused: int = 0
+    pages_failed: list[tuple[str, int | None, str]] = field(default_factory=list)  #: page None: whole file
+    rows: int = 0
+    clean: int = 0
+    review: int = 0
+    duplicates: int = 0
+    possible_duplicates: int = 0
+    forgotten: int = 0
+    flags: Counter[str] = field(default_factory=Counter)
+    same_sheet: list[tuple[str, str]] = field(default_factory=list)  #: (this page, first scan)
+    confidence: list[tuple[str, int, float]] = field(default_factory=list)  #: (column, fields, mean)
+
+    @property
+    def pages_read(self) -> int:
+        return self.pages - len(self.pages_failed)
+
+
+def run_counts(store: Store, run_id: int) -> RunCounts:
+    counts = RunCounts(run_id=run_id)
+    pages = store.run_pages(run_id)
+    counts.files = len({p.source for p, _ in pages})
+    counts.pages = len(pages)
+    counts.pages_reused = sum(reused for _, reused in pages)
+    counts.pages_failed = [(f.source, f.page, f.reason) for f in store.page_failures(run_id)]
+    page_ids = [p.id for p, _ in pages]
+    for row in store.iter_rows(page_ids):
+        counts.rows += 1
+        flags = row.all_flags
+        if flags:
+            counts.review += 1
+            counts.flags.update(flags)
+        else:
+            counts.clean += 1
+        counts.duplicates += row.dup_flag == "duplicate"
+        counts.possible_duplicates += row.dup_flag == "possible_duplicate"
+    counts.forgotten = store.count_rows(page_ids).get("forgotten", 0)
+    selected = json.dumps(page_ids)
+    counts.same_sheet = [
+        (f"{s}, page {p}", f"{s0}, page {p0}")
+        for s, p, s0, p0 in store.execute(
+            "SELECT p.source, p.page, q.source, q.page FROM pages p JOIN pages q ON q.id = p.same_as"
+            " WHERE p.id IN (SELECT value FROM json_each(?)) ORDER BY p.source, p.page",
+            (selected,),
+        )
+    ]
+    means = {
+        str(c): (int(n), float(m))
+        for c, n, m in store.execute(
+            "SELECT f.col, COUNT(*), AVG(f.confidence) FROM fields f JOIN rows r ON r.id = f.row_id"
+            " WHERE r.page_id IN (SELECT value FROM json_each(?)) GROUP BY f.col",
+            (selected,),
+        )
+    }
+    forms: list[Form] = [
+        form
+        for (name,) in store.execute(
+            "SELECT DISTINCT form FROM pages WHERE form IS NOT NULL AND id IN (SELECT value FROM json_each(?))",
+            (selected,),
+        )
+        if (form := store.form(str(name))) is not None
+    ]
+    order = [c.name for c in union_columns(sorted(forms, key=lambda f: f.name))]
+    order += sorted(set(means) - set(order))
+    counts.confidence = [(c, *means[c]) for c in order if c in means]
+    return counts
+
+
+@dataclass
+class _Section:
+    title: str
+    text: list[str] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+
+
+def _explain(flag: str) -> str:
+    base, _, column = flag.partition(":")
+    english, french = FLAG_EXPLANATIONS.get(base, _UNKNOWN_FLAG)
+    where = f" (column/colonne `{column}`)" if column else ""
+    return f"{english} / {french}{where}"
+
+
+def _sections(store: Store, counts: RunCounts) -> list[_Section]:
+    run = store.run(counts.run_id)
+    intro = _Section("Run")
+    if run is not None:
+        intro.text.append(f"Run {run.id}, started {run.started_at}, finished {run.finished_at or '(not finished)'}.")
+        intro.text.append(f"Tool version: {run.tool_version or 'unknown'}. Arguments: `{run.args}`.")
+    summary = _Section("Summary / Résumé", header=["", "count / nombre"])
+    summary.rows = [
+        ["Files / fichiers", str(counts.files)],
+        ["Pages read / pages lues", str(counts.pages_read)],
+        ["  of which already in the store (not read again) / déjà lues avant", str(counts.pages_reused)],
+        ["Pages that could not be read / pages illisibles", str(len(counts.pages_failed))],
+        ["Rows (written lines) / lignes remplies", str(counts.rows)],
+        ["Clean rows (clean.csv) / lignes sûres", str(counts.clean)],
+        ["Rows to review (review.csv) / lignes à vérifier", str(counts.review)],
+        ["Duplicates / doublons", str(counts.duplicates)],
+        ["Possible duplicates / doublons possibles", str(counts.possible_duplicates)],
+        ["Same sheet scanned twice (pages) / feuille scannée deux fois", str(len(counts.same_sheet))],
+        ["Rows of people who asked to be forgotten (not kept) / personnes effacées", str(counts.forgotten)],
+    ]
+    sections = [intro, summary]
+    if counts.pages_failed:
+        failed = _Section(
+            "Pages that could not be read / pages illisibles",
+            ["These pages gave no row. Rescan them or check the form (--form)."],
+            ["file / fichier", "page", "reason / raison"],
+        )
+        failed.rows = [[s, "(file)" if p is None else str(p), r] for s, p, r in counts.pages_failed]
+        sections.append(failed)
+    if counts.flags:
+        flagged = _Section(
+            "Why rows need a review / pourquoi vérifier ces lignes",
+            ["A row can have several reasons. Fix them with `petition-scan review` or in review.csv."],
+            ["flag", "rows / lignes", "meaning / signification"],
+        )
+        flagged.rows = [[f"`{f}`", str(n), _explain(f)] for f, n in sorted(counts.flags.items())]
+        sections.append(flagged)
+    if counts.same_sheet:
+        twice = _Section(
+            "Same sheet scanned twice / feuille scannée deux fois",
+            ["Counted once: the lines of the second scan are marked `duplicate` of the first."],
+            ["page", "first scanned as / première lecture"],
+        )
+        twice.rows = [[a, b] for a, b in counts.same_sheet]
+        sections.append(twice)
+    if counts.confidence:
+        conf = _Section(
+            "Reading confidence per column / confiance de lecture par colonne",
+            ["Mean over the fields of the rows read (1 = certain)."],
+            ["column / colonne", "fields / champs", "mean confidence / confiance moyenne"],
+        )
+        conf.rows = [[f"`{c}`", str(n), f"{m:.3f}"] for c, n, m in counts.confidence]
+        sections.append(conf)
+    return sections
+
+
+def _markdown(sections: list[_Section]) -> str:
+    lines = ["# petition-scan report / rapport", ""]
+    for section in sections:
+        lines += [f"## {section.title}", ""]
+        for paragraph in section.text:
+            lines += [paragraph, ""]
+        if section.header:
+            lines.append("| " + " | ".join(section.header) + " |")
+            lines.append("|" + "---|" * len(section.header))
+            for row in section.rows:
+                lines.append("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |")
+            lines.append("")
+    return "\n".join(lines)
+
+
+_CSS = (
+    "body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}"
+    "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #bbb;padding:.3em .6em;"
+    "text-align:left;vertical-align:top}th{background:#eee}code{background:#f4f4f4;padding:0 .2em}"
+)
+
+
+def _inline(text: str) -> str:
+    """Escape, then render `code` spans."""
+    parts = html.escape(text).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def _html(sections: list[_Section]) -> str:
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="fr"><head><meta charset="utf-8">',
+        "<title>petition-scan report</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>petition-scan report / rapport</h1>",
+    ]
+    for section in sections:
+        out.append(f"<h2>{_inline(section.title)}</h2>")
+        out += [f"<p>{_inline(p)}</p>" for p in section.text]
+        if section.header:
+            out.append("<table><tr>" + "".join(f"<th>{_inline(h)}</th>" for h in section.header) + "</tr>")
+            out += ["<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>" for row in section.rows]
+            out.append("</table>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+@dataclass(frozen=True)
+class ReportPaths:
+    markdown: Path
+    html: Path
+    counts: RunCounts
+
+
+def write_report(store: Store, run_id: int, out_dir: Path) -> ReportPaths:
+    """Write ``out_dir/report.md`` and ``out_dir/report.html`` for a run."""
+    counts = run_counts(store, run_id)
+    sections = _sections(store, counts)
+    paths = ReportPaths(out_dir / "report.md", out_dir / "report.html", counts)
+    with atomic_writer(paths.markdown) as handle:
+        handle.write(_markdown(sections))
+    with atomic_writer(paths.html) as handle:
+        handle.write(_html(sections))
+    return paths

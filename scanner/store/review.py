@@ -1,0 +1,137 @@
+"""Review decisions and their audit trail.
+
+Every change a person makes (accept, reject, correct a value, settle a
+duplicate) is one line in ``decisions`` with the old and new value, when, and
+who (a name or the review tab's id), written in the same transaction as the
+change itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
+
+from scanner.store.base import StoreError
+from scanner.store.identity import IdentityColumns
+from scanner.store.records import Action, Decision, RowStatus
+from scanner.store.rows import RowOps
+from scanner.store.schema import now
+
+if TYPE_CHECKING:
+    from scanner.store import Store
+
+_STATUS_AFTER = {Action.ACCEPT: RowStatus.ACCEPTED, Action.REJECT: RowStatus.REJECTED}
+
+
+class ReviewOps(RowOps):
+    def decide(
+        self,
+        row_id: int,
+        action: Action | str,
+        *,
+        column: str | None = None,
+        value: str | None = None,
+        who: str = "",
+    ) -> None:
+        """Apply one review decision and record it.
+
+        ``correct`` needs ``column`` and ``value``; a corrected e-mail, name or
+        postcode re-runs the duplicate search for the rows it touches.
+        """
+        action = Action(action)
+        row = self.get_row(row_id)
+        if row is None:
+            raise StoreError(f"no row with id {row_id} in the store")
+        if row.status is RowStatus.FORGOTTEN:
+            raise StoreError(f"row {row.ref()} belongs to a forgotten person and cannot be changed")
+        recheck = False
+        with self.transaction():
+            old: str | None
+            new: str | None
+            if action in _STATUS_AFTER:
+                old, new = row.status.value, _STATUS_AFTER[action].value
+                self.conn.execute("UPDATE rows SET status = ? WHERE id = ?", (new, row_id))
+            elif action is Action.REOPEN:
+                old, new = row.status.value, None
+                self.conn.execute("UPDATE rows SET status = 'review' WHERE id = ?", (row_id,))
+                self.refresh_status([row_id])
+            elif action is Action.CORRECT:
+                if column is None or value is None or column not in row.fields:
+                    raise StoreError(f"'correct' needs one of the row's columns and a value (got {column!r})")
+                old, new = row.fields[column].value, value
+                self.conn.execute("UPDATE fields SET value = ? WHERE row_id = ? AND col = ?", (value, row_id, column))
+                recheck = self.update_identity(row_id)
+            elif action is Action.DUPLICATE:
+                old, new = row.dup_flag, "duplicate"
+                self.conn.execute(
+                    "UPDATE rows SET dup_override = 'duplicate', dup_flag = 'duplicate' WHERE id = ?", (row_id,)
+                )
+                self.refresh_status([row_id])
+            else:  # NOT_DUPLICATE
+                old, new = row.duplicate_of or row.dup_flag, None
+                self.conn.execute(
+                    "UPDATE rows SET dup_override = 'not_duplicate', dup_flag = NULL, duplicate_of = '',"
+                    " dup_row_id = NULL WHERE id = ?",
+                    (row_id,),
+                )
+                self.refresh_status([row_id])
+            self.conn.execute(
+                "INSERT INTO decisions (row_id, col, action, old_value, new_value, at, who)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (row_id, column, action.value, old, new, now(), who),
+            )
+        # A changed identity, or a row that can no longer be anyone's original,
+        # moves duplicates around: search again for the rows concerned.
+        targets = self.rows_pointing_to([row_id])
+        if recheck:
+            targets.append(row_id)
+        if targets and (recheck or action is Action.REJECT):
+            from scanner.dedupe import dedupe_rows  # late: dedupe builds on the store
+
+            dedupe_rows(cast("Store", self), targets)
+
+    def decisions(self, row_id: int | None = None) -> list[Decision]:
+        """The audit trail, oldest first (of one row, or of the whole store)."""
+        sql = "SELECT id, row_id, col, action, old_value, new_value, at, who FROM decisions"
+        params: tuple[object, ...] = ()
+        if row_id is not None:
+            sql += " WHERE row_id = ?"
+            params = (row_id,)
+        return [Decision(*r) for r in self.conn.execute(sql + " ORDER BY id", params)]
+
+    def refresh_status(self, row_ids: Iterable[int]) -> None:
+        """Undecided rows: 'review' when flagged, else 'clean'. Decisions stay."""
+        self.conn.execute(
+            "UPDATE rows SET status = CASE WHEN flags <> '' OR dup_flag IS NOT NULL THEN 'review' ELSE 'clean' END"
+            " WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('clean', 'review')",
+            (json.dumps(list(row_ids)),),
+        )
+
+    def update_identity(self, row_id: int) -> bool:
+        """Recompute the row's normalised identity and keys from its values; True if it changed."""
+        row = self.get_row(row_id)
+        if row is None or row.form is None:
+            return False
+        identity = IdentityColumns.of(self.require_form(row.form)).identity({c: f.value for c, f in row.fields.items()})
+        before = self.conn.execute("SELECT id_email, id_name, id_postcode FROM rows WHERE id = ?", (row_id,)).fetchone()
+        if tuple(before) == (identity.email, identity.name, identity.postcode):
+            return False
+        self.conn.execute(
+            "UPDATE rows SET id_email = ?, id_name = ?, id_postcode = ? WHERE id = ?",
+            (identity.email, identity.name, identity.postcode, row_id),
+        )
+        self.conn.execute("DELETE FROM row_keys WHERE row_id = ?", (row_id,))
+        self.conn.executemany(
+            "INSERT INTO row_keys (key, row_id) VALUES (?, ?)", [(k, row_id) for k in sorted(identity.blocking_keys())]
+        )
+        return True
+
+    def rows_pointing_to(self, row_ids: Iterable[int]) -> list[int]:
+        """Rows whose duplicate candidate is one of these rows."""
+        return [
+            int(r)
+            for (r,) in self.conn.execute(
+                "SELECT id FROM rows WHERE dup_row_id IN (SELECT value FROM json_each(?))", (json.dumps(list(row_ids)),)
+            )
+        ]

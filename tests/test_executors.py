@@ -1,0 +1,78 @@
+"""The same pages give the same CSVs in one process, a local pool and on Dask."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline import main
+from scanner.executors import InlineExecutor, make_executor
+from scanner.model import PageRef
+from scanner.pagejob import JobSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "samples" / "demo"
+
+
+def _inputs(tmp: Path) -> Path:
+    """A small batch: a fax-like scan and a phone photo (2 pages)."""
+    folder = tmp / "batch"
+    folder.mkdir()
+    for name in ("fax-001.png", "photo-002.jpg"):
+        (folder / name).symlink_to(DEMO / name)
+    return folder
+
+
+def _csvs(out: Path) -> tuple[str, str]:
+    return (out / "clean.csv").read_text(), (out / "review.csv").read_text()
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _inputs(tmp_path_factory.mktemp("exec"))
+
+
+@pytest.fixture(scope="module")
+def single(batch: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("w1")
+    assert main(["process", str(batch), "--out", str(out), "--workers", "1", "-q"]) == 0
+    return out
+
+
+def test_pool_output_is_identical_to_single_worker(batch: Path, single: Path, tmp_path: Path) -> None:
+    out = tmp_path / "w2"
+    assert main(["process", str(batch), "--out", str(out), "--workers", "2", "-q"]) == 0
+    assert _csvs(out) == _csvs(single)
+    assert _csvs(single)[1].count("\n") + _csvs(single)[0].count("\n") > 5
+
+
+def test_dask_cluster_output_is_identical(batch: Path, single: Path, tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+    ) as cluster:
+        out = tmp_path / "dask"
+        code = main(["process", str(batch), "--out", str(out), "--dask-scheduler", cluster.scheduler_address, "-q"])
+    assert code == 0
+    assert _csvs(out) == _csvs(single)
+
+
+def test_make_executor_picks_inline_for_one_worker() -> None:
+    assert isinstance(make_executor(JobSettings(), 1, None), InlineExecutor)
+
+
+def test_unreachable_dask_scheduler_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("distributed")
+    code = main(["process", str(DEMO / "fax-001.png"), "--out", str(tmp_path / "o"),
+                 "--dask-scheduler", "tcp://127.0.0.1:9", "-q"])
+    assert code == 2
+    assert "Dask scheduler" in capsys.readouterr().err
+
+
+def test_a_page_that_fails_in_a_worker_is_reported_not_fatal(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)  # a PNG signature and nothing readable
+    settings = JobSettings(engines=("tesseract",))
+    results = list(InlineExecutor(settings).run([PageRef(source="notes.png", path=str(bad), page=1)]))
+    assert len(results) == 1 and results[0].error

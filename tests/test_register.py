@@ -1,0 +1,195 @@
+"""Registration: printed sheets by markers and QR, foreign sheets by their table, refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+import pytest
+from sheets import FOREIGN_FORM, foreign_page, photograph, printed_page, rotate, shipped_form
+
+from scanner.errors import NotAFormError, RegistrationError
+from scanner.forms import Column, ColumnType, Form, FormRegistry
+from scanner.layout import TEMPLATE_DPI, sheet_layout
+from scanner.model import PageImage, PageRef, Registered, SheetId
+from scanner.register import register
+from scanner.register.lines import find_rules
+
+DPI = 150.0
+K = DPI / 25.4
+
+
+def _page(img: np.ndarray, name: str = "scan.pdf", dpi: float = DPI) -> PageImage:
+    return PageImage(PageRef(name, f"/in/{name}", 2), img, dpi, "")
+
+
+@pytest.fixture(scope="module")
+def form() -> Form:
+    return shipped_form()
+
+
+@pytest.fixture(scope="module")
+def forms() -> FormRegistry:
+    return FormRegistry.load()
+
+
+@pytest.fixture(scope="module")
+def sheet(form: Form) -> np.ndarray:
+    return printed_page(form, serial="K7TESTQR42", dpi=DPI)
+
+
+def _rules_where_layout_says(reg: Registered, form: Form) -> None:
+    """The printed row rules sit on the layout's rows in the registered image (within 1 mm)."""
+    lay = sheet_layout(form)
+    k = TEMPLATE_DPI / 25.4
+    x0, x1 = round(lay.table.x0 * k) + 20, round(lay.table.x1 * k) - 20
+    for y_mm in lay.row_edges:
+        y = round(y_mm * k)
+        band = reg.gray[y - 8 : y + 9, x0:x1].astype(np.float64)
+        profile = band.mean(axis=1)
+        assert abs(int(profile.argmin()) - 8) <= k, f"rule at {y_mm} mm off by {int(profile.argmin()) - 8} px"
+        assert profile.min() < 200
+
+
+@pytest.mark.parametrize(
+    "distort",
+    [
+        lambda im: im,
+        lambda im: cv2.rotate(im, cv2.ROTATE_180),
+        lambda im: cv2.rotate(im, cv2.ROTATE_90_CLOCKWISE),
+        lambda im: rotate(im, 4.0),
+        lambda im: photograph(cv2.rotate(im, cv2.ROTATE_90_COUNTERCLOCKWISE), seed=2, tilt=0.15),
+    ],
+    ids=["flat", "upside-down", "sideways", "skewed", "phone-photo"],
+)
+def test_printed_sheet_registers_in_any_orientation(
+    distort: Callable[[np.ndarray], np.ndarray], sheet: np.ndarray, form: Form, forms: FormRegistry
+) -> None:
+    reg = register(_page(distort(sheet)), forms)
+    assert reg.method == "markers"
+    assert reg.sheet == SheetId(form.name, form.fingerprint(), "test", "K7TESTQR42")
+    assert reg.form_name == form.name
+    w, h = sheet_layout(form).size_px()
+    assert reg.gray.shape == (h, w)
+    assert reg.residual_px < 1.5
+    _rules_where_layout_says(reg, form)
+    assert reg.to_image is not None and reg.to_image.shape == (3, 3)
+
+
+def test_sheet_far_away_in_a_big_photo(sheet: np.ndarray, form: Form, forms: FormRegistry) -> None:
+    canvas = np.full((3000, 4000, 3), (70, 90, 110), np.uint8)
+    canvas[900:1960, 1200:2700] = cv2.resize(sheet, (1500, 1060), interpolation=cv2.INTER_AREA)
+    reg = register(_page(cv2.GaussianBlur(canvas, (0, 0), 1.0)), forms)
+    assert reg.sheet is not None and reg.sheet.serial == "K7TESTQR42"
+    _rules_where_layout_says(reg, form)
+
+
+def test_to_image_maps_back_onto_the_page(sheet: np.ndarray, form: Form, forms: FormRegistry) -> None:
+    turned = cv2.rotate(sheet, cv2.ROTATE_180)
+    reg = register(_page(turned), forms)
+    assert reg.to_image is not None
+    lay = sheet_layout(form)
+    k = TEMPLATE_DPI / 25.4
+    centre = np.array([[[lay.markers[0].cx * k, lay.markers[0].cy * k]]])
+    x, y = cv2.perspectiveTransform(centre, reg.to_image).ravel()
+    h, w = turned.shape[:2]
+    # marker 0 (top-left on paper) is bottom-right in the upside-down scan
+    assert abs(x - (w - lay.markers[0].cx * K)) < 3 and abs(y - (h - lay.markers[0].cy * K)) < 3
+
+
+def test_sheet_of_another_form_version_is_refused(sheet: np.ndarray, form: Form) -> None:
+    changed = form.model_copy(update={"rows_per_page": 9})
+    with pytest.raises(RegistrationError) as err:
+        register(_page(sheet), FormRegistry([changed]))
+    assert "another version" in err.value.reason and "scan.pdf, page 2" in str(err.value)
+
+
+def test_sheet_of_an_unknown_form_is_refused(sheet: np.ndarray) -> None:
+    other = Form(name="other", columns=[Column(name="a", type=ColumnType.NAME)])
+    with pytest.raises(RegistrationError, match="not known here"):
+        register(_page(sheet), FormRegistry([other]))
+
+
+def _erase_marker(img: np.ndarray, form: Form, mid: int) -> np.ndarray:
+    b = sheet_layout(form).markers[mid]
+    out = img.copy()
+    out[round(b.y0 * K) - 4 : round(b.y1 * K) + 4, round(b.x0 * K) - 4 : round(b.x1 * K) + 4] = 255
+    return out
+
+
+def test_three_markers_on_a_flat_scan_are_enough(sheet: np.ndarray, form: Form, forms: FormRegistry) -> None:
+    reg = register(_page(_erase_marker(sheet, form, 3)), forms)
+    assert any("affine" in n for n in reg.notes)
+    _rules_where_layout_says(reg, form)
+
+
+def test_bad_fits_are_refused(sheet: np.ndarray, form: Form, forms: FormRegistry) -> None:
+    # three markers cannot model a photo's perspective
+    with pytest.raises(RegistrationError, match="photographed at an angle"):
+        register(_page(photograph(_erase_marker(sheet, form, 3), seed=3, tilt=0.15)), forms)
+    # a marker pasted elsewhere disagrees with the others: it is not allowed to bend the fit
+    b = sheet_layout(form).markers[2]
+    y0, y1, x0, x1 = round(b.y0 * K), round(b.y1 * K), round(b.x0 * K), round(b.x1 * K)
+    moved = sheet.copy()
+    patch = moved[y0:y1, x0:x1].copy()
+    moved[y0:y1, x0:x1] = 255
+    d = round(15 * K)
+    moved[y0 - d : y1 - d, x0 - d : x1 - d] = patch
+    with pytest.raises(RegistrationError):
+        register(_page(photograph(moved, seed=4, tilt=0.15)), forms)
+    # two markers: nothing to fit
+    two = _erase_marker(_erase_marker(sheet, form, 1), form, 2)
+    with pytest.raises(RegistrationError, match="only 2 of 4"):
+        register(_page(two), forms)
+
+
+def test_blank_and_unrelated_pages(forms: FormRegistry) -> None:
+    rng = np.random.default_rng(1)
+    blank = np.clip(rng.normal(245, 3, (1240, 1754, 3)), 0, 255).astype(np.uint8)
+    with pytest.raises(NotAFormError, match="blank page"):
+        register(_page(blank), forms)
+    letter = np.full((1754, 1240, 3), 255, np.uint8)
+    for i in range(30):
+        cv2.putText(letter, "Madame, Monsieur, veuillez trouver ci-joint nos feuilles", (80, 150 + 45 * i),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.9, (20, 20, 20), 2)
+    with pytest.raises(NotAFormError, match="not a petition sheet"):
+        register(_page(letter), forms)
+    with pytest.raises((NotAFormError, RegistrationError)):
+        register(_page(letter), FormRegistry([], FOREIGN_FORM))
+
+
+@pytest.mark.parametrize(
+    "distort",
+    [
+        lambda im: im,
+        lambda im: cv2.rotate(im, cv2.ROTATE_180),
+        lambda im: rotate(cv2.rotate(im, cv2.ROTATE_90_COUNTERCLOCKWISE), -6.0),
+        lambda im: photograph(cv2.rotate(im, cv2.ROTATE_90_CLOCKWISE), seed=5, tilt=0.1),
+    ],
+    ids=["flat", "upside-down", "sideways-skewed", "phone-photo"],
+)
+def test_foreign_sheet_is_found_deskewed_and_turned_upright(distort: Callable[[np.ndarray], np.ndarray]) -> None:
+    img, truth = foreign_page({0: "DUPONT", 2: "MARTIN"}, dpi=DPI)
+    reg = register(_page(distort(img), "foreign.jpg"), FormRegistry([], FOREIGN_FORM))
+    assert reg.method == "table" and reg.form_name == FOREIGN_FORM.name
+    h, w = reg.gray.shape
+    assert h > w  # portrait, upright
+    # the title is above the table and nothing is below it; the narrow number column is on the left
+    rules = find_rules(reg.gray, reg.px_per_mm)
+    assert len(rules.ys) == len(truth.row_edges_mm) and len(rules.xs) == len(truth.col_edges_mm)
+    top, bottom = round(rules.ys[0]), round(rules.ys[-1])
+    ink = reg.gray < 128
+    assert ink[:top].sum() > 20 * ink[bottom + 10 :].sum()
+    widths = np.diff(rules.xs)
+    assert widths.argmin() == 0
+
+
+def test_foreign_sheet_needs_a_form_with_its_columns(forms: FormRegistry) -> None:
+    img, _ = foreign_page({0: "DUPONT"}, dpi=DPI)
+    with pytest.raises(NotAFormError, match="no markers or table"):
+        register(_page(img), forms)  # no --form
+    wrong = Form(name="wrong", orientation="portrait",
+                 columns=[Column(name=f"c{i}", type=ColumnType.TEXT) for i in range(3)])
+    with pytest.raises(RegistrationError, match="columns"):
+        register(_page(img), FormRegistry([], wrong))
