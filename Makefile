@@ -46,7 +46,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy scanner pipeline.py
 
 eval: $(STAMP)
-	$(BIN)/python -m samples.generate --preset eval --seed 11 --out gen/eval
+	$(BIN)/python -m samples.generate --preset eval --seed 23 --out gen/eval
 	$(BIN)/petition-scan process gen/eval --form samples/foreign.yaml --out gen/eval-out
 	$(BIN)/petition-scan eval gen/eval-out --truth gen/eval/truth.json
 

@@ -74,6 +74,15 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def tool_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("petition-scan")
+    except PackageNotFoundError:  # running from a checkout that was not installed
+        return "unknown"
+
+
 def default_workers() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -100,7 +109,7 @@ def run_process(opts: ProcessOptions) -> RunSummary:
         else None
     )
     store = Store.open(store_path)
-    run_id = store.start_run(args=_describe(opts), forms=list(registry.by_name.values()))
+    run_id = store.start_run(args=_describe(opts), tool_version=tool_version(), forms=list(registry.by_name.values()))
     summary = RunSummary(run_id=run_id, out_dir=opts.out_dir)
 
     files = iter_inputs(list(opts.inputs))
