@@ -14,15 +14,20 @@ import re
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from scanner.errors import MissingDependencyError
 
+if TYPE_CHECKING:
+    from scanner.fields.plausibility import LetterModel
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 POSTCODES_FILE = "postcodes.tsv.gz"
 FIRSTNAMES_FILE = "prenoms.txt.gz"
+NGRAMS_FILE = "ngrams.tsv.gz"
 
 #: Ligatures and signs that accent stripping by NFKD would drop instead of spelling out.
 _PRE_FOLD = (("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE"), ("ß", "ss"), ("’", "'"), ("‘", "'"), ("`", "'"))
@@ -92,9 +97,13 @@ def _read_gz(path: Path) -> str:
 
 
 class RefData:
-    """Postcode -> communes and first-name frequencies, with fuzzy look-ups."""
+    """Postcode -> communes and first-name frequencies, with fuzzy look-ups.
 
-    def __init__(self, postcodes: Path, firstnames: Path) -> None:
+    ``ngrams`` (optional) is the letter statistics file behind
+    :attr:`letter_model`; without it, name plausibility checks are skipped.
+    """
+
+    def __init__(self, postcodes: Path, firstnames: Path, ngrams: Path | None = None) -> None:
         self._communes: dict[str, list[str]] = {}  # postcode -> official names
         self._commune_keys: dict[str, list[str]] = {}  # postcode -> keys, aligned
         self._by_key: dict[str, str] = {}  # commune key -> official name (first seen)
@@ -102,14 +111,18 @@ class RefData:
         self._all_keys = list(self._by_key)
         self._fn_count: dict[str, int] = {}  # name key -> total count
         self._fn_display: dict[str, str] = {}  # name key -> most frequent spelling
+        self._fn_spellings: dict[str, dict[str, int]] = {}  # name key -> spelling -> count (2+ spellings only)
         self._load_firstnames(firstnames)
         self._fn_keys = list(self._fn_count)
         self._fn_max = max(self._fn_count.values(), default=1)
+        self._ngrams = ngrams
+        self._letter_model: LetterModel | None = None
+        self._fn_truncated: dict[str, str] | None = None
 
     @classmethod
     def load(cls, data_dir: Path = DATA_DIR) -> RefData:
         """The lists shipped with the tool (``scanner/data``)."""
-        return cls(data_dir / POSTCODES_FILE, data_dir / FIRSTNAMES_FILE)
+        return cls(data_dir / POSTCODES_FILE, data_dir / FIRSTNAMES_FILE, data_dir / NGRAMS_FILE)
 
     # -- loading ---------------------------------------------------------------
 
@@ -134,15 +147,18 @@ class RefData:
         split = [ln.rpartition("\t") for ln in _read_gz(path).splitlines()]
         pairs = [(name.strip(), count.strip()) for name, tab, count in split if tab and count.strip().isdecimal()]
         keys = _keys_of([name for name, _ in pairs], name_key, _name_keys)
-        counts, display = self._fn_count, self._fn_display
+        counts, display, spellings = self._fn_count, self._fn_display, self._fn_spellings
         for (name, count_text), key in zip(pairs, keys, strict=True):
             key = key.strip("-")
             if not key:
                 continue
+            count = int(count_text)
             if key in counts:
-                counts[key] += int(count_text)
+                known = spellings.setdefault(key, {display[key]: counts[key]})
+                known[name] = known.get(name, 0) + count
+                counts[key] += count
             else:
-                counts[key] = int(count_text)
+                counts[key] = count
                 display[key] = name
 
     # -- postcodes and communes --------------------------------------------------
@@ -238,9 +254,55 @@ class RefData:
         """The list's spelling of ``name`` (with its accents), if listed."""
         return self._fn_display.get(name_key(name))
 
+    def firstname_spellings(self, name: str) -> list[tuple[str, int]]:
+        """Every listed spelling of ``name`` (accents, case as listed) with its count, most frequent first."""
+        key = name_key(name)
+        several = self._fn_spellings.get(key)
+        if several is not None:
+            return sorted(several.items(), key=lambda sc: -sc[1])
+        if key in self._fn_count:
+            return [(self._fn_display[key], self._fn_count[key])]
+        return []
+
+    def firstname_completion(self, name: str) -> str | None:
+        """The listed first name (key) that ``name`` is with its first or last letter lost.
+
+        None when ``name`` is listed itself or no such name exists; the most
+        frequent wins (GIOVANN -> GIOVANNI). Names of five letters or more only.
+        """
+        key = name_key(name)
+        if not key or key in self._fn_count:
+            return None
+        if self._fn_truncated is None:
+            by_count = sorted(self._fn_count.items(), key=lambda kc: -kc[1])
+            truncated: dict[str, str] = {}
+            for full, _ in by_count:
+                if len(full) >= 5:
+                    for short in (full[1:], full[:-1]):
+                        if short not in self._fn_count:
+                            truncated.setdefault(short, full)
+            self._fn_truncated = truncated
+        return self._fn_truncated.get(key)
+
+    # -- letter statistics ---------------------------------------------------------
+
+    @property
+    def letter_model(self) -> LetterModel | None:
+        """The letter n-gram model of names (loaded on first use), or None without its file."""
+        if self._letter_model is None and self._ngrams is not None:
+            from scanner.fields.plausibility import LetterModel  # fields build on refdata, not the reverse
+
+            self._letter_model = LetterModel.load(self._ngrams)
+        return self._letter_model
+
     @property
     def n_postcodes(self) -> int:
         return len(self._communes)
+
+    @property
+    def max_firstname_count(self) -> int:
+        """Count of the most frequent first name (what ``firstname_score`` 1 means)."""
+        return self._fn_max
 
     @property
     def n_firstnames(self) -> int:

@@ -131,3 +131,31 @@ def test_missing_or_corrupt_list_is_a_clear_error(tmp_path: Path) -> None:
     corrupt.write_bytes(b"not gzip at all")
     with pytest.raises(MissingDependencyError, match="corrupt"):
         RefData(corrupt, good)
+
+
+def test_firstname_spellings_and_completion(tiny: RefData) -> None:
+    assert tiny.firstname_spellings("HELENE") == [("Hélène", 600), ("Helene", 100)]
+    assert tiny.firstname_spellings("marie") == [("Marie", 1000)]
+    assert tiny.firstname_spellings("Zorglub") == []
+    assert tiny.max_firstname_count == 1000
+    # a listed name with its first or last letter lost
+    assert tiny.firstname_completion("KYLLIA") == "KYLLIAN"
+    assert tiny.firstname_completion("yllian") == "KYLLIAN"
+    assert tiny.firstname_completion("Kyllian") is None  # listed itself
+    assert tiny.firstname_completion("MARI") == "MARIE"
+    assert tiny.firstname_completion("ARI") is None  # too short to tell
+
+
+def test_letter_model_loads_on_demand(tiny: RefData, ref: RefData, tmp_path: Path) -> None:
+    assert tiny.letter_model is None  # no statistics given: the checks are skipped
+    assert (DATA_DIR / "ngrams.tsv.gz").exists()
+    model = ref.letter_model
+    assert model is not None and model is ref.letter_model
+    assert model.score("DUPONT") > model.score("DKPQNT")
+    grams = _write(tmp_path / "ng.tsv.gz", "^^^A\t3\n^^AB\t2\n^ABA\t1\nABA$\t1\n")
+    small = RefData(_write(tmp_path / "pc.tsv.gz", "75011\tParis\n"), _write(tmp_path / "f.txt.gz", "Ab\t1\n"), grams)
+    assert small.letter_model is not None and small.letter_model.score("ABA") > small.letter_model.score("ZZZ")
+    broken = tmp_path / "broken.tsv.gz"
+    broken.write_bytes(b"not gzip")
+    with pytest.raises(MissingDependencyError, match="broken"):
+        _ = RefData(tmp_path / "pc.tsv.gz", tmp_path / "f.txt.gz", broken).letter_model

@@ -21,10 +21,12 @@ import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scanner.evaluate import same  # noqa: E402
 from scanner.forms import FormRegistry  # noqa: E402
 from scanner.rowscore import Thresholds  # noqa: E402
 
@@ -39,27 +41,32 @@ class Row:
     signed: bool
 
 
-def _truth_index(truth: dict[str, object]) -> dict[tuple[str, int, int], tuple[dict[str, str], bool, bool]]:
+def _truth_index(truth: dict[str, Any]) -> dict[tuple[str, int, int], tuple[dict[str, str], bool, bool]]:
+    """Truth per line, with the conventions of ``petition-scan eval``."""
+    lines = [
+        ((f["file"], int(p["page"]), int(t["row"])), t)
+        for f in truth["files"]
+        for p in f["pages"]
+        if p.get("form")
+        for t in p["rows"]
+    ]
     out = {}
     seen: set[int] = set()
-    for f in truth["files"]:  # type: ignore[index,attr-defined]
-        for p in f["pages"]:
-            if not p.get("form"):
-                continue
-            for t in p["rows"]:
-                vals = {k: ("true" if v is True else "false" if v is False else str(v)) for k, v in t["values"].items()}
-                person, crossed = t.get("person"), bool(t.get("crossed_out"))
-                dup = person is not None and person in seen and not crossed
-                if person is not None and not crossed:
-                    seen.add(person)
-                out[(f["file"], int(p["page"]), int(t["row"]))] = (vals, crossed, dup)
+    for key, t in sorted(lines, key=lambda kt: kt[0]):
+        vals = {k: ("true" if v is True else "false" if v is False else str(v)) for k, v in t["values"].items()}
+        person, crossed = t.get("person"), bool(t.get("crossed_out"))
+        counts = person is not None and not crossed and vals.get("signature") == "true"
+        out[key] = (vals, crossed, counts and person in seen)
+        if counts:
+            seen.add(person)
     return out
 
 
 def load_rows(out_dir: Path, truth_path: Path, forms: FormRegistry) -> list[Row]:
     truth = _truth_index(json.loads(truth_path.read_text(encoding="utf-8")))
     con = sqlite3.connect(out_dir / "petition.sqlite")
-    q = """SELECT p.source, p.page, r.row_no, r.flags, p.form, f.col, f.value, f.confidence, f.flags
+    q = """SELECT p.source, p.page, r.row_no, r.flags || ';' || COALESCE(r.dup_flag, ''), p.form,
+                  f.col, f.value, f.confidence, f.flags
            FROM rows r JOIN pages p ON p.id = r.page_id JOIN fields f ON f.row_id = r.id"""
     grouped: dict[tuple[str, int, int], list[tuple[object, ...]]] = {}
     for rec in con.execute(q):
@@ -81,7 +88,7 @@ def load_rows(out_dir: Path, truth_path: Path, forms: FormRegistry) -> list[Row]
             col, value, c = str(r[5]), str(r[6]), float(r[7])  # type: ignore[arg-type]
             t = types.get(col, "text")
             conf[t] = min(conf.get(t, 1.0), c)
-            if col in values and values[col] != value:
+            if col in values and not same(col, value, values[col]):
                 wrong = True
         rows.append(Row(bool(fixed), conf, wrong, values.get("signature") == "true" and not crossed))
     return rows
@@ -100,31 +107,43 @@ def evaluate(rows: list[Row], th: dict[str, float]) -> tuple[int, int, int, int]
     return clean, wrong, signed, signed_clean
 
 
-def calibrate(rows: list[Row], types: list[str], target: float) -> dict[str, float]:
-    """Raise thresholds from the lowest, cheapest first, until the target is met.
-
-    Each step raises the one threshold that removes the most wrong rows from
-    clean.csv per right row it sends to review.
-    """
+def _ascent(rows: list[Row], types: list[str], penalty: float) -> dict[str, float]:
+    """Coordinate ascent on (signed rows auto-accepted) - penalty x (wrong clean rows)."""
     th = dict.fromkeys(types, GRID[0])
-    while True:
-        clean0, wrong0, _, _ = evaluate(rows, th)
-        if not clean0 or wrong0 / clean0 <= target:
-            return th
-        best: tuple[float, str, float] | None = None
+
+    def gain(t: dict[str, float]) -> float:
+        _, wrong, _, signed_clean = evaluate(rows, t)
+        return signed_clean - penalty * wrong
+
+    best = gain(th)
+    for _ in range(6):
+        changed = False
         for t in types:
-            i = GRID.index(th[t])
-            if i == len(GRID) - 1:
-                continue
-            trial = {**th, t: GRID[i + 1]}
-            clean, wrong, _, _ = evaluate(rows, trial)
-            removed_wrong, lost_right = wrong0 - wrong, (clean0 - clean) - (wrong0 - wrong)
-            score = removed_wrong / (lost_right + 0.5)
-            if best is None or score > best[0]:
-                best = (score, t, GRID[i + 1])
-        if best is None:
-            return th
-        th[best[1]] = best[2]
+            for v in GRID:
+                trial = {**th, t: v}
+                g = gain(trial)
+                if g > best + 1e-9 or (abs(g - best) <= 1e-9 and v > th[t]):
+                    best, th, changed = g, trial, changed or v != th[t]
+        if not changed:
+            break
+    return th
+
+
+def calibrate(rows: list[Row], types: list[str], target: float) -> dict[str, float]:
+    """The thresholds with the highest auto rate whose silent error rate meets the target.
+
+    Wrong rows are priced from dear to cheap; each price gives the thresholds
+    that best trade auto-accepted rows against wrong ones (coordinate ascent),
+    and the cheapest price that still meets the target wins.
+    """
+    chosen = dict.fromkeys(types, GRID[-1])
+    best_auto = -1
+    for penalty in (1000.0, 300.0, 100.0, 50.0, 30.0, 20.0, 10.0, 5.0, 2.0):
+        th = _ascent(rows, types, penalty)
+        clean, wrong, _, signed_clean = evaluate(rows, th)
+        if (not clean or wrong / clean <= target) and signed_clean > best_auto:
+            chosen, best_auto = th, signed_clean
+    return chosen
 
 
 def main() -> None:

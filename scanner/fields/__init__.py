@@ -4,7 +4,10 @@
 (:class:`RowContext`) and records its result there; :func:`interpret_row` does a
 whole row in the right order (code postal before ville). When the ville is
 interpreted, code postal and ville vouch for, or cast doubt on, each other.
-Checkbox and signature cells are decided from ink by :mod:`scanner.marks`.
+Names are then checked for plausibility (:mod:`scanner.fields.namecheck`) and
+the e-mail against the row's names (:mod:`scanner.fields.crosscheck`): e-mails
+are interpreted after names for that. Checkbox and signature cells are decided
+from ink by :mod:`scanner.marks`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scanner.fields.common import empty_result, finish, interpret_text, is_blank
-from scanner.fields.emails import interpret_email
+from scanner.fields.crosscheck import cross_check
+from scanner.fields.emails import check_email, interpret_email
+from scanner.fields.namecheck import check_name
 from scanner.fields.names import interpret_name
 from scanner.fields.numbers import interpret_date, interpret_phone
 from scanner.fields.places import (
@@ -28,8 +33,9 @@ from scanner.refdata import RefData
 
 __all__ = ["RowContext", "interpret", "interpret_row", "interpretation_order", "is_city_column"]
 
-#: Lower runs first: the postcode must be known before the city is checked against it.
-_ORDER = {ColumnType.POSTCODE: 0, ColumnType.TEXT: 2}
+#: Lower runs first: the postcode must be known before the city is checked against it,
+#: the names before the e-mail is checked against them.
+_ORDER = {ColumnType.POSTCODE: 0, ColumnType.EMAIL: 2, ColumnType.TEXT: 3}
 #: Ceiling on a postcode that only another engine's reading made consistent with the city.
 SWAPPED_POSTCODE_CAP = 0.45
 
@@ -86,12 +92,16 @@ def interpret(
     (flagged). Without it an empty reading scores 0.5, under every threshold.
     The result is recorded in ``context``; interpreting a ville after the code
     postal also updates the code postal's result there (same object) with what
-    the ville says about it.
+    the ville says about it, and interpreting an e-mail updates the name results
+    (same objects) with what the address says about them.
     """
     result = _interpret_alone(column, candidates, ref, context, has_ink)
     pc_col = context.postcode_column
     if column.type == ColumnType.TEXT and is_city_column(column) and pc_col is not None and result.value:
         result = _cross_check(pc_col, column, candidates, ref, context, has_ink, result)
+    if column.type == ColumnType.EMAIL:
+        names = [(context.results[c.name], c.role) for c in context.columns.values() if c.type == ColumnType.NAME]
+        cross_check(result, names, ref)
     context.record(column, result, candidates)
     return result
 
@@ -119,7 +129,12 @@ def _interpret_alone(
     else:
         outcome = interpret_text(readable)
     assert outcome is not None, "readable is not empty"
-    return finish(column.name, outcome, list(candidates))
+    result = finish(column.name, outcome, list(candidates))
+    if column.type == ColumnType.NAME:
+        return check_name(result, ref, column.role)
+    if column.type == ColumnType.EMAIL:
+        return check_email(result)
+    return result
 
 
 def _cross_check(

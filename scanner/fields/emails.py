@@ -1,8 +1,10 @@
 """E-mail addresses: syntax checked (no DNS: nothing leaves the machine) and
 the domain corrected only when it is clearly one of the common French ones.
 
-The local part cannot be checked against anything, so it is never changed
-beyond case and spaces; its doubt comes from the engines alone.
+The local part is never changed beyond case and spaces. Its doubt comes from
+the engines, from its shape (:func:`mixed_digits_letters`: ``1.payet``,
+``rolland14`` read ``rollandi4``) and from the row's names
+(:mod:`scanner.fields.crosscheck`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import unicodedata
 from rapidfuzz.distance import Levenshtein
 
 from scanner.fields.common import Reading, Vote, vote
-from scanner.model import OcrResult
+from scanner.model import FieldResult, OcrResult
 
 #: The common French providers that readings are corrected towards.
 KNOWN_DOMAINS = (
@@ -120,10 +122,17 @@ def _prepare(text: str) -> tuple[str, float]:
     return text.strip(".;:'\"<>()[]"), factor
 
 
+#: The systematic handwriting confusions (r read as k, u as v), undone when that gives a known domain.
+_DOMAIN_CONFUSIONS = str.maketrans("kv", "ru")
+
+
 def _fix_domain(domain: str) -> tuple[str, float, bool]:
     """(domain, confidence factor, doubt): a clear near miss of a known domain is corrected."""
     if domain in ALL_DOMAINS:
         return domain, 1.0, False
+    swapped = domain.translate(_DOMAIN_CONFUSIONS)
+    if swapped != domain and swapped in ALL_DOMAINS:  # fkee.fk: a hand whose r reads as k
+        return swapped, ONE_EDIT_FACTOR, False
     if "." not in domain:
         owners = [d for d in ALL_DOMAINS if d.split(".")[0] == domain]
         if len(owners) == 1:
@@ -175,3 +184,52 @@ def read_email(candidate: OcrResult) -> Reading:
 
 def interpret_email(candidates: list[OcrResult]) -> Vote | None:
     return vote([read_email(c) for c in candidates])
+
+
+# -- after the vote: digits and letters that look alike in the local part ----------------
+
+#: Letters handwriting OCR returns for digits (i/l for 1, o for 0, z for 2, s for 5...).
+DIGITISH_LETTERS = frozenset("oilzsbgq")
+#: Confidence ceiling of an address whose local part mixes digits and letters suspiciously.
+MIXED_CAP = 0.45
+_RUNS = re.compile(r"[a-z]+|[0-9]+")
+
+
+def mixed_digits_letters(local: str) -> str | None:
+    """Why digits and letters in ``local`` look misread (None when they do not).
+
+    People put a number or a year after their name (dupont75, marie1984); a
+    reading that breaks that shape is suspect: an initial that is a digit
+    (``1.payet``), a digit inside a word (``mass0n``), letters after a number
+    (``boulanger7o``, ``hoarau3u``), or a look-alike letter glued to a number
+    (``rollandi4``, ``cecilei993``: i for 1; ``rodriguezz5``: z for 2).
+    """
+    segments = re.split(r"[._+-]", local)
+    if len(segments) > 1 and len(segments[0]) == 1 and segments[0].isdigit():
+        return "digit initial"
+    for seg in segments:
+        runs = _RUNS.findall(seg)
+        for k, run in enumerate(runs):
+            if not run.isdigit():
+                continue
+            before = runs[k - 1] if k > 0 else ""
+            after = runs[k + 1] if k + 1 < len(runs) else ""
+            if before and after:
+                return "digit inside a word" if len(run) <= 2 else "letters after a number"
+            if after and len(after) <= 2:
+                return "letters after a number"
+            if before and before[-1] in DIGITISH_LETTERS and (len(run) == 3 or (before[-1] == "i" and len(run) <= 2)):
+                return "look-alike letter next to a number"
+    return None
+
+
+def check_email(result: FieldResult) -> FieldResult:
+    """Flag (in place) an address whose local part mixes digits and letters suspiciously."""
+    if not result.value or "@" not in result.value or any(f.startswith("invalid:") for f in result.flags):
+        return result
+    if mixed_digits_letters(result.value.split("@", 1)[0]) is not None:
+        result.confidence = round(min(result.confidence, MIXED_CAP), 4)
+        flag = f"low_confidence:{result.column}"
+        if flag not in result.flags:
+            result.flags.append(flag)
+    return result

@@ -1,0 +1,179 @@
+"""After the vote: is the name that was read plausibly what is on the paper?
+
+The engines are often sure of a wrong name: a handwriting style whose R reads
+as K gives MAKTIN at 0.99, a first or last letter cut at the cell's edge gives
+ECLERCQ. :func:`check_name` caps and flags such readings (they go to review,
+with the likely spelling shown as a suggestion, never silently substituted):
+
+* a space between two full words (BRUNET GRONDIN: a hyphen read as a space),
+  or an apostrophe after a letter that is never elided (U'DIAYE);
+* a listed first name far rarer than one a letter away (GIOVANN, 81 births,
+  next to GIOVANNI, 1253), or a compound of listed names that is a listed
+  compound with a letter lost (JEANNE-MARI);
+* a name that is not known but is a known one with its first or last letter
+  lost (ECLERCQ, GUILLOT-BRETO);
+* a name that is not known but becomes a known one when one or two easily
+  confused letters are swapped back (MAKTIN, LOVIS, DUVAI);
+* failing a list, a spelling the letter model finds far likelier after such
+  swaps (:mod:`scanner.fields.plausibility`); a smaller gain only lowers the
+  confidence.
+
+How unusual the letters are in themselves is not used: on the evaluation set
+it caught nothing the rules above miss, and it mostly lowers real names of
+non-French origin (KOWALSKI, TAKAHASHI).
+
+"Known" means a listed first name, or for surnames every word in the common
+surnames of :mod:`scanner.fields.surnames`; a known name is never doubted by
+the letter checks. Accents lost on capitals are restored first
+(:mod:`scanner.fields.accents`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from scanner.fields.accents import restore_accents
+from scanner.fields.plausibility import swaps, words
+from scanner.fields.surnames import KNOWN_SURNAME_WORDS, TRUNCATED_SURNAME_WORDS
+from scanner.model import FieldResult, OcrResult
+from scanner.refdata import RefData, fold
+
+#: Engine name of the spelling a doubted name is shown with (a suggestion, not a reading).
+LETTERS_ENGINE = "letters"
+#: Confidence ceiling of a name the evidence says is probably misread (flagged).
+DOUBT_CAP = 0.4
+#: Letter-model gain (bits beyond the confusions' cost) from which a reading no list
+#: supports is flagged: real names rich in K (KOWALSKI, BEKKOUCHE) reach about 11,
+#: K-for-R misreadings of French names 12 to 30.
+STRONG_CONFUSION_BITS = 12.0
+#: From this gain the confidence is only lowered (real names get there too).
+WEAK_CONFUSION_BITS = 4.0
+WEAK_CONFUSION_FACTOR = 0.85
+#: A listed first name this many times rarer than one a letter away is doubted.
+LIKELIER_RATIO = 8
+#: Words that stand before a surname with a space (LE GOFF, DA SILVA, VAN DAMME).
+PARTICLES = frozenset(
+    {"LE", "LA", "LES", "DE", "DU", "DES", "DA", "DO", "DOS", "DAS", "DI", "DEL", "DELLA", "VAN", "VON"}
+    | {"DER", "DEN", "TEN", "EL", "AL", "BEN", "BOU", "AIT", "MAC", "MC", "SAINT", "ST"}
+)
+
+
+#: Letters written before an apostrophe at the start of a name word (D'ALMEIDA, N'DIAYE, O'NEILL).
+ELIDED_LETTERS = frozenset("DLNMO")
+_ELISION = re.compile(r"(?:^|[ -])([A-Z])'")
+
+
+@dataclass(frozen=True)
+class NameDoubt:
+    """Why a name reading is probably wrong, and what it probably is ("" if no guess)."""
+
+    reason: str
+    suggestion: str
+
+
+def is_known_name(value: str, ref: RefData, role: str) -> bool:
+    """Known as it is: a listed first name (``role`` "first"), every word a common
+    surname word ("last"), or every word one or the other ("other": a full name)."""
+    ws = words(value)
+    if not ws:
+        return False
+    if role == "first":
+        return ref.firstname_score(value) > 0
+    if role == "last":
+        return all(w in KNOWN_SURNAME_WORDS for w in ws)
+    return all(w in KNOWN_SURNAME_WORDS or ref.firstname_count(w) > 0 for w in ws)
+
+
+def _completion(word: str, ref: RefData, role: str) -> str | None:
+    """The known name ``word`` is with its first or last letter lost, if any."""
+    if role != "first" and word in KNOWN_SURNAME_WORDS:
+        return None
+    if role != "last" and (full := ref.firstname_completion(word)) is not None:
+        return full
+    return TRUNCATED_SURNAME_WORDS.get(word) if role != "first" else None
+
+
+def _respell(value: str, old: str, new: str) -> str:
+    """``value`` (folded) with the word ``old`` replaced by ``new``."""
+    return re.sub(rf"\b{old}\b", new, fold(value), count=1)
+
+
+def _much_likelier_first_name(value: str, ref: RefData) -> str | None:
+    """A listed first name one edit away and :data:`LIKELIER_RATIO` times as frequent, if any.
+
+    Only rare names are searched (the look-up is slow); the rarest spellings of
+    the national list are as often misreadings of a common name as real names.
+    """
+    own = ref.firstname_count(value)
+    if own == 0 or own * LIKELIER_RATIO > ref.max_firstname_count:
+        return None
+    for name, _ in ref.closest_firstnames(value, 5):
+        if ref.firstname_distance(value, name) == 1 and ref.firstname_count(name) >= own * LIKELIER_RATIO:
+            return name.upper()
+    return None
+
+
+def name_doubt(value: str, ref: RefData, role: str) -> NameDoubt | None:
+    """Evidence that a valid, non-empty name reading is wrong (see the module doc), or None."""
+    if role != "other":
+        for part in value.split("-"):
+            pieces = part.split()
+            if len(pieces) > 1 and not any(fold(p) in PARTICLES for p in pieces[:-1]):
+                return NameDoubt("space inside a name", value.replace(" ", "-"))
+    if role != "first" and (elided := _ELISION.search(fold(value))) and elided.group(1) not in ELIDED_LETTERS:
+        return NameDoubt(f"{elided.group(1)}' is no French elision", "")
+    if role == "first":
+        if (likelier := _much_likelier_first_name(value, ref)) is not None:
+            return NameDoubt("a much more frequent first name one letter away", likelier)
+        if "-" in value and (full := ref.firstname_completion(value)) is not None:
+            return NameDoubt("first or last letter lost", full)  # JEANNE-MARI: both parts listed
+    if is_known_name(value, ref, role):
+        return None
+    for word in words(value):
+        if (full := _completion(word, ref, role)) is not None:
+            return NameDoubt("first or last letter lost", _respell(value, word, full))
+    folded = fold(value)
+    known = sorted(v for v in swaps(folded) if is_known_name(v, ref, role))
+    if known:
+        return NameDoubt("a known name one or two confusable letters away", known[0])
+    model = ref.letter_model
+    if model is not None:
+        confusion = model.best_confusion(folded)
+        if confusion is not None and confusion.gain >= STRONG_CONFUSION_BITS:
+            return NameDoubt("a much likelier spelling one or two letters away", confusion.variant)
+    return None
+
+
+def flag_low(result: FieldResult, cap: float) -> None:
+    """Cap ``result``'s confidence and flag it ``low_confidence:<column>`` (in place)."""
+    result.confidence = round(min(result.confidence, cap), 4)
+    flag = f"low_confidence:{result.column}"
+    if flag not in result.flags:
+        result.flags.append(flag)
+
+
+def check_name(result: FieldResult, ref: RefData, role: str) -> FieldResult:
+    """Accents restored where the usual spelling is clear; doubt where the letters say so.
+
+    Works on the voted result (in place, and returned). ``role`` is the
+    column's: "first", "last" or "other" (accents are left alone for "other",
+    where first name and surname cannot be told apart).
+    """
+    if not result.value or any(f.startswith("invalid:") for f in result.flags):
+        return result
+    if role in ("first", "last"):
+        value, p = restore_accents(result.value, ref, first=role == "first")
+        result.value = value
+        result.confidence *= p
+    doubt = name_doubt(result.value, ref, role)
+    if doubt is not None:
+        flag_low(result, DOUBT_CAP)
+        if doubt.suggestion and all(c.text != doubt.suggestion for c in result.candidates):
+            result.candidates.append(OcrResult(text=doubt.suggestion, confidence=0.0, engine=LETTERS_ENGINE))
+    elif (model := ref.letter_model) is not None and not is_known_name(result.value, ref, role):
+        confusion = model.best_confusion(fold(result.value))
+        if confusion is not None and confusion.gain >= WEAK_CONFUSION_BITS:
+            result.confidence *= WEAK_CONFUSION_FACTOR
+    result.confidence = round(result.confidence, 4)
+    return result
