@@ -132,6 +132,30 @@ def _explain(flag: str) -> str:
     return f"{english} / {french}{where}"
 
 
+def _thresholds_section() -> _Section:
+    """The confidence thresholds in force and the trade-off they were chosen on."""
+    from scanner.rowscore import THRESHOLDS_FILE, Thresholds
+
+    th = Thresholds.default()
+    sec = _Section(
+        "Confidence thresholds / seuils de confiance",
+        [
+            "A field under its threshold sends the row to review. They were calibrated on generated sheets "
+            "(tools/calibrate.py) so that rows in clean.csv are almost never wrong; lower thresholds accept "
+            "more rows automatically at the price of more silent errors, as the curve shows.",
+            "Thresholds: " + ", ".join(f"{k} {v:g}" for k, v in sorted(vars(th).items())) + ".",
+        ],
+        ["silent errors allowed / erreurs tolérées", "silent error rate / taux d'erreur", "auto rate / lignes auto"],
+    )
+    curve_file = THRESHOLDS_FILE.with_name("calibration.json")
+    if curve_file.exists():
+        data = json.loads(curve_file.read_text(encoding="utf-8"))
+        sec.rows = [
+            [f"{p['target']:.2%}", f"{p['silent_error_rate']:.2%}", f"{p['auto_rate']:.2%}"] for p in data["curve"]
+        ]
+    return sec
+
+
 def _sections(store: Store, counts: RunCounts) -> list[_Section]:
     run = store.run(counts.run_id)
     intro = _Section("Run")
@@ -152,7 +176,7 @@ def _sections(store: Store, counts: RunCounts) -> list[_Section]:
         ["Same sheet scanned twice (pages) / feuille scannée deux fois", str(len(counts.same_sheet))],
         ["Rows of people who asked to be forgotten (not kept) / personnes effacées", str(counts.forgotten)],
     ]
-    sections = [intro, summary]
+    sections = [intro, summary, _thresholds_section()]
     if counts.pages_failed:
         failed = _Section(
             "Pages that could not be read / pages illisibles",

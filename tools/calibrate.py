@@ -153,6 +153,7 @@ def main() -> None:
     ap.add_argument("--form", default=None, help="form YAML for sheets without QR code")
     ap.add_argument("--target", type=float, default=0.005, help="silent error rate to stay under")
     ap.add_argument("--write", type=Path, help="write the thresholds JSON here")
+    ap.add_argument("--curve", type=Path, help="write the trade-off curve (JSON) here, for the run report")
     args = ap.parse_args()
     forms = FormRegistry.load(args.form)
     rows = load_rows(args.out_dir, args.truth, forms)
@@ -160,16 +161,21 @@ def main() -> None:
     print(f"{len(rows)} rows, types {types}")
     print(f"{'target':>8} {'silent':>8} {'auto':>8}  thresholds")
     chosen: dict[str, float] = {}
+    curve: list[dict[str, object]] = []
     for target in (0.0, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1):
         th = calibrate(rows, types, target)
         clean, wrong, signed, signed_clean = evaluate(rows, th)
         silent = wrong / clean if clean else 0.0
         auto = signed_clean / signed if signed else 0.0
         print(f"{target:8.2%} {silent:8.2%} {auto:8.2%}  " + " ".join(f"{t}={v:g}" for t, v in th.items()))
+        curve.append({"target": target, "silent_error_rate": silent, "auto_rate": auto, "thresholds": th})
         if abs(target - args.target) < 1e-9:
             chosen = th
     if not chosen:
         chosen = calibrate(rows, types, args.target)
+    if args.curve:
+        doc = {"set": str(args.truth), "rows": len(rows), "chosen_target": args.target, "curve": curve}
+        args.curve.write_text(json.dumps(doc, indent=2) + "\n")
     if args.write:
         base = json.loads(Thresholds.default().to_json())
         base.update({t: min(v, 1.0) for t, v in chosen.items()})
