@@ -41,26 +41,14 @@ def cli(ctx: click.Context, verbose: int) -> None:
 
 
 def _register_commands() -> None:
+    """Attach the subcommands; each lives beside the library code it drives."""
     from scanner.cli_form import form_group
     from scanner.cli_process import eval_cmd, process_cmd
+    from scanner.cli_store import export_cmd, forget_cmd, purge_cmd
+    from scanner.review.cli import review_cmd
 
-    cli.add_command(process_cmd)
-    cli.add_command(form_group)
-    cli.add_command(eval_cmd)
-    try:
-        from scanner.cli_store import export_cmd, forget_cmd, purge_cmd
-    except ImportError:  # pragma: no cover - during development only
-        pass
-    else:
-        cli.add_command(export_cmd)
-        cli.add_command(forget_cmd)
-        cli.add_command(purge_cmd)
-    try:
-        from scanner.review.cli import review_cmd
-    except ImportError:  # pragma: no cover - during development only
-        pass
-    else:
-        cli.add_command(review_cmd)
+    for command in (process_cmd, form_group, review_cmd, export_cmd, forget_cmd, purge_cmd, eval_cmd):
+        cli.add_command(command)
 
 
 _register_commands()

@@ -146,7 +146,8 @@ def evaluate(out_dir: Path, truth_path: Path) -> Metrics:
         person = t.get("person")
         # only a signed, not crossed-out line counts as a signature to repeat
         counts = person is not None and not t.get("crossed_out") and values.get("signature") == "true"
-        is_dup = counts and person in seen_people
+        # a repeat: the person already has a signed line earlier (this line signed or not)
+        is_dup = person is not None and not t.get("crossed_out") and person in seen_people
         if counts and person is not None:
             seen_people.add(person)
         m.truth_duplicates += int(is_dup)

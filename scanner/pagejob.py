@@ -42,7 +42,7 @@ def _png(img: np.ndarray, max_h: int = 80) -> bytes:
     if h > max_h:
         k = max_h / h
         img = cv2.resize(img, (max(1, round(img.shape[1] * k)), max_h), interpolation=cv2.INTER_AREA)
-    ok, buf = cv2.imencode(".png", img, [cv2.IMWRITE_PNG_COMPRESSION, 6])
+    ok, buf = cv2.imencode(".png", img, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     return buf.tobytes() if ok else b""
 
 

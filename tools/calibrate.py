@@ -56,7 +56,7 @@ def _truth_index(truth: dict[str, Any]) -> dict[tuple[str, int, int], tuple[dict
         vals = {k: ("true" if v is True else "false" if v is False else str(v)) for k, v in t["values"].items()}
         person, crossed = t.get("person"), bool(t.get("crossed_out"))
         counts = person is not None and not crossed and vals.get("signature") == "true"
-        out[key] = (vals, crossed, counts and person in seen)
+        out[key] = (vals, crossed, person is not None and not crossed and person in seen)
         if counts:
             seen.add(person)
     return out
