@@ -313,3 +313,16 @@ def test_city_with_a_single_commune_postcode_does_not_crash() -> None:
     name = ref.communes_for(single)[0]
     reading = read_city(OcrResult(name.upper()[:-1] + "X", 0.9), ref, single)
     assert reading.value
+
+
+def test_domain_with_digits_for_letters_is_corrected_or_doubted() -> None:
+    from scanner.fields.emails import _fix_domain
+
+    assert _fix_domain("0utl00k.fr")[0] == "outlook.fr"
+    assert _fix_domain("0utl00k.fr")[1] < 1.0
+    assert _fix_domain("h0tma1l.fr")[2] or _fix_domain("h0tma1l.fr")[0] == "hotmail.fr"
+    # three edits from a known domain: kept as read, but doubted
+    value, _, doubt = _fix_domain("gnaxl.co")
+    assert value == "gnaxl.co" and doubt
+    # an ordinary unknown domain stays as read without doubt
+    assert _fix_domain("mairie-rennes.fr") == ("mairie-rennes.fr", 1.0, False)

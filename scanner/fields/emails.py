@@ -124,6 +124,8 @@ def _prepare(text: str) -> tuple[str, float]:
 
 #: The systematic handwriting confusions (r read as k, u as v), undone when that gives a known domain.
 _DOMAIN_CONFUSIONS = str.maketrans("kv", "ru")
+#: Digits read for the letters they look like (0utl00k.fr).
+_DIGIT_LOOKALIKES = str.maketrans("015", "ols")
 
 
 def _fix_domain(domain: str) -> tuple[str, float, bool]:
@@ -133,6 +135,9 @@ def _fix_domain(domain: str) -> tuple[str, float, bool]:
     swapped = domain.translate(_DOMAIN_CONFUSIONS)
     if swapped != domain and swapped in ALL_DOMAINS:  # fkee.fk: a hand whose r reads as k
         return swapped, ONE_EDIT_FACTOR, False
+    looks = domain.translate(_DIGIT_LOOKALIKES)
+    if looks != domain and looks in ALL_DOMAINS:  # 0utl00k.fr: letters read as digits
+        return looks, TWO_EDITS_FACTOR, False
     if "." not in domain:
         owners = [d for d in ALL_DOMAINS if d.split(".")[0] == domain]
         if len(owners) == 1:
@@ -143,8 +148,11 @@ def _fix_domain(domain: str) -> tuple[str, float, bool]:
         return best, ONE_EDIT_FACTOR, False
     if best_d == 2 and len(best) >= 9 and second_d >= 3:
         return best, TWO_EDITS_FACTOR, False
-    if best_d <= 2:
+    if best_d <= 3:
         return domain, 1.0, True  # near a known domain but not clearly which: check by hand
+    label = domain.rsplit(".", 1)[0]
+    if any(c.isdigit() for c in label) and any(c.isalpha() for c in label):
+        return domain, 1.0, True  # letters and digits mixed in a domain name: a likely misread
     tld = domain.rsplit(".", 1)[-1]
     return domain, (1.0 if tld in COMMON_TLDS else RARE_TLD_FACTOR), False
 
