@@ -14,7 +14,7 @@ from scanner.errors import RegistrationError
 from scanner.forms import Form
 from scanner.layout import Box, sheet_layout
 from scanner.model import Registered, Table
-from scanner.register.lines import Rules, find_rules
+from scanner.register.lines import Rules, find_rules_coarse
 
 #: How far a printed rule may sit from where the layout puts it.
 SEARCH_MM = 2.0
@@ -130,7 +130,8 @@ def _refined(gray: np.ndarray, k: float, ys: list[float], xs: list[float]) -> Ta
 def _foreign_grid(reg: Registered, form: Form) -> tuple[list[float], list[float]]:
     """Rule positions (header top, header bottom, data rows...; column edges) of a foreign table."""
     src, pg = reg.ref.source, reg.ref.page
-    rules = find_rules(reg.gray, reg.px_per_mm)
+    # found at half resolution: _refined then places every rule on the full-resolution page
+    rules = find_rules_coarse(reg.gray, reg.px_per_mm)
     if not rules.ok:
         raise RegistrationError(
             src, pg, "no ruled table found on the page", "Only sheets with a table drawn with lines can be read."

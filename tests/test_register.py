@@ -14,7 +14,7 @@ from scanner.forms import Column, ColumnType, Form, FormRegistry
 from scanner.layout import TEMPLATE_DPI, sheet_layout
 from scanner.model import PageImage, PageRef, Registered, SheetId
 from scanner.register import register
-from scanner.register.lines import find_rules
+from scanner.register.lines import find_rules, find_rules_coarse, ink_mask, rule_masks, rules_from_masks
 
 DPI = 150.0
 K = DPI / 25.4
@@ -183,6 +183,30 @@ def test_foreign_sheet_is_found_deskewed_and_turned_upright(distort: Callable[[n
     assert ink[:top].sum() > 20 * ink[bottom + 10 :].sum()
     widths = np.diff(rules.xs)
     assert widths.argmin() == 0
+
+
+def test_rules_of_a_turned_page_come_from_its_turned_masks() -> None:
+    # orientation search turns the stroke masks instead of redetecting the strokes on each turned page
+    img, truth = foreign_page({0: "DUPONT", 2: "MARTIN"}, dpi=DPI)
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else img
+    hmask, vmask = rule_masks(ink_mask(gray), K)
+    for code in (cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE):
+        h, v = cv2.rotate(hmask, code), cv2.rotate(vmask, code)
+        from_masks = rules_from_masks(v, h, K) if code != cv2.ROTATE_180 else rules_from_masks(h, v, K)
+        direct = find_rules(cv2.rotate(gray, code), K)
+        assert len(from_masks.ys) == len(direct.ys) and len(from_masks.xs) == len(direct.xs)
+        assert np.allclose(from_masks.ys, direct.ys, atol=0.5) and np.allclose(from_masks.xs, direct.xs, atol=0.5)
+    assert len(find_rules(gray, K).ys) == len(truth.row_edges_mm)
+
+
+def test_rules_found_at_half_resolution_map_back_onto_the_page() -> None:
+    img, truth = foreign_page({0: "DUPONT", 2: "MARTIN"}, dpi=2 * DPI)
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else img
+    full, half = find_rules(gray, 2 * K), find_rules_coarse(gray, 2 * K)
+    assert len(half.ys) == len(full.ys) == len(truth.row_edges_mm)
+    assert len(half.xs) == len(full.xs) == len(truth.col_edges_mm)
+    assert np.abs(np.subtract(half.ys, full.ys)).max() < 0.3 * 2 * K  # within 0.3 mm
+    assert np.abs(np.subtract(half.xs, full.xs)).max() < 0.3 * 2 * K
 
 
 def test_foreign_sheet_needs_a_form_with_its_columns(forms: FormRegistry) -> None:

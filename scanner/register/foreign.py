@@ -22,7 +22,7 @@ from scanner.grid import match_columns
 from scanner.layout import MM_PER_INCH, TEMPLATE_DPI
 from scanner.model import PageImage, Registered
 from scanner.register.common import downscale, flatten
-from scanner.register.lines import find_rules
+from scanner.register.lines import ink_mask, rule_masks, rules_from_masks
 
 #: Resolution of the analysis copy (skew, orientation); the output is TEMPLATE_DPI.
 ANALYSIS_DPI = 100.0
@@ -31,6 +31,8 @@ TIE = 0.015
 #: Tesseract OSD orientation confidence below which its answer is not used.
 OSD_MIN_CONF = 0.7
 A4 = (210.0, 297.0)
+#: Coarse skew angles (best on a pixel subsample) scored again on all the long-line pixels.
+SKEW_SHORTLIST = 6
 
 
 @dataclass(frozen=True)
@@ -40,12 +42,29 @@ class Orientation:
     how: str
 
 
-def find_page_quad(gray: np.ndarray) -> np.ndarray | None:
+def halved(levels: list[np.ndarray], long_side: float, over: float) -> tuple[np.ndarray, float]:
+    """First of the repeated halvings of ``levels[0]`` whose long side is under ``over * long_side``.
+
+    ``levels`` caches the halvings (pyrDown, antialiased) so that several
+    analyses of one page share them; no resampling to an exact size, which
+    costs more than the halvings. Returns the level and its scale (level px i
+    is centred on source px i / scale).
+    """
+    i = 0
+    while max(levels[i].shape[:2]) >= over * long_side and min(levels[i].shape[:2]) >= 64:
+        if i + 1 == len(levels):
+            levels.append(cv2.pyrDown(levels[i]))
+        i += 1
+    return levels[i], 0.5**i
+
+
+def find_page_quad(gray: np.ndarray, levels: list[np.ndarray] | None = None) -> np.ndarray | None:
     """Corners (TL, TR, BR, BL, image px) of a sheet photographed on a darker background.
 
     None when the page fills the picture (a scan) or no clear quadrilateral exists.
+    ``levels``: halvings of ``gray`` already made (see ``halved``).
     """
-    small, f = downscale(gray, 800)
+    small, f = halved(levels if levels else [gray], 800, 1.5)
     blur = cv2.GaussianBlur(small, (5, 5), 0)
     _, bright = cv2.threshold(blur, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
@@ -74,10 +93,12 @@ def _order(pts: np.ndarray) -> np.ndarray:
     return np.array([pts[s.argmin()], pts[d.argmin()], pts[s.argmax()], pts[d.argmax()]])
 
 
-def _rectify(gray: np.ndarray, page: PageImage) -> tuple[np.ndarray, tuple[int, int], list[str]]:
+def _rectify(
+    gray: np.ndarray, page: PageImage, levels: list[np.ndarray]
+) -> tuple[np.ndarray, tuple[int, int], list[str]]:
     """Map from image px to an upright-ish page at TEMPLATE_DPI (not yet deskewed or turned)."""
     k = TEMPLATE_DPI / MM_PER_INCH
-    quad = find_page_quad(gray)
+    quad = find_page_quad(gray, levels)
     notes: list[str] = []
     if quad is None:
         s = TEMPLATE_DPI / max(page.dpi, 1.0)
@@ -112,24 +133,40 @@ def estimate_skew(gray: np.ndarray, px_per_mm: float) -> float | None:
     long_ids = long_ids[long_ids > 0]
     if long_ids.size == 0:
         return None
-    keep = np.zeros(n, bool)
-    keep[long_ids] = True
-    ys, xs = np.nonzero(keep[labels])
+    if long_ids.size <= 4:  # usually one: the ruling is connected; comparing beats a lookup table
+        sel = labels == long_ids[0]
+        for i in long_ids[1:]:
+            sel |= labels == i
+    else:
+        keep = np.zeros(n, bool)
+        keep[long_ids] = True
+        sel = keep[labels]
+    pts = cv2.findNonZero(sel.view(np.uint8)).reshape(-1, 2)
+    ys, xs = pts[:, 1], pts[:, 0]
     if ys.size > 25000:
         pick = np.random.default_rng(0).choice(ys.size, 25000, replace=False)
         ys, xs = ys[pick], xs[pick]
     yf, xf = ys.astype(np.float64), xs.astype(np.float64)
 
-    def sharpness(deg: float) -> float:
+    def sharpness(deg: float, y: np.ndarray, x: np.ndarray) -> float:
         t = np.radians(deg)
-        proj = yf * np.cos(t) - xf * np.sin(t)
+        proj = y * np.cos(t) - x * np.sin(t)
         hist = np.bincount((proj - proj.min()).astype(np.int64))
         return float((hist.astype(np.float64) ** 2).sum())
 
+    # coarse sweep on a random fifth of the pixels; its best few angles are scored again on
+    # all of them (on a photo with perspective two families of lines compete, and a subsample
+    # alone was seen to pick the weaker one)
+    few = np.random.default_rng(1).choice(yf.size, min(yf.size, 5000), replace=False)
+    yc, xc = yf[few], xf[few]
+
     coarse = np.arange(-45.0, 45.0, 1.0)
-    best = float(coarse[int(np.argmax([sharpness(a) for a in coarse]))])
+    rough = [sharpness(a, yc, xc) for a in coarse]
+    shortlist = coarse[np.argsort(rough)[-SKEW_SHORTLIST:]]
+    best = float(shortlist[int(np.argmax([sharpness(a, yf, xf) for a in shortlist]))])
+    # the fine sweep needs every pixel: near the peak a subsample's noise moves it
     fine = np.arange(best - 1.0, best + 1.0001, 0.05)
-    angle = float(fine[int(np.argmax([sharpness(a) for a in fine]))])
+    angle = float(fine[int(np.argmax([sharpness(a, yf, xf) for a in fine]))])
     angle = (angle + 45.0) % 90.0 - 45.0
     return -angle
 
@@ -181,10 +218,15 @@ def choose_orientation(gray: np.ndarray, px_per_mm: float, form: Form) -> Orient
     candidates = range(4)
     if aspect > 1.2:
         candidates = range(0, 4, 2) if (h > w) == (form.orientation == "portrait") else range(1, 4, 2)
+    hmask, vmask = rule_masks(ink_mask(gray), px_per_mm)
     for turns in candidates:
-        img = gray if turns == 0 else cv2.rotate(gray, (cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180,
-                                                        cv2.ROTATE_90_COUNTERCLOCKWISE)[turns - 1])
-        rules = find_rules(img, px_per_mm)
+        if turns == 0:
+            rules = rules_from_masks(hmask, vmask, px_per_mm)
+        else:
+            code = (cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE)[turns - 1]
+            h, v = cv2.rotate(hmask, code), cv2.rotate(vmask, code)
+            # a quarter turn makes the vertical strokes horizontal
+            rules = rules_from_masks(v, h, px_per_mm) if turns % 2 else rules_from_masks(h, v, px_per_mm)
         if not rules.ok:
             continue
         seen_table = True
@@ -244,13 +286,15 @@ def register_foreign(page: PageImage, gray: np.ndarray, form: Form) -> Registere
     """Upright, deskewed gray page at TEMPLATE_DPI whose table matches ``form``."""
     src, pg = page.ref.source, page.ref.page
     k = TEMPLATE_DPI / MM_PER_INCH
-    rect, size, notes = _rectify(gray, page)
+    levels = [gray]
+    rect, size, notes = _rectify(gray, page, levels)
     # analysis copy at ANALYSIS_DPI
     a = ANALYSIS_DPI / TEMPLATE_DPI
     ka = k * a
     scale_a = np.diag([a, a, 1.0])
     asize = (max(1, round(size[0] * a)), max(1, round(size[1] * a)))
-    small, fs = downscale(gray, round(max(gray.shape) * _scale(scale_a @ rect, gray.shape) * 1.5))
+    # a source at 1 to 2 times the analysis resolution: the linear warp below then does not alias
+    small, fs = halved(levels, max(gray.shape) * _scale(scale_a @ rect, gray.shape), 2.0)
     unshrink = np.diag([1 / fs, 1 / fs, 1.0])
     low = cv2.warpPerspective(small, scale_a @ rect @ unshrink, asize, flags=cv2.INTER_LINEAR, borderValue=255)
     skew = estimate_skew(low, ka)

@@ -86,13 +86,35 @@ def _around(x: float, limit: int, r: int) -> slice:
     return slice(max(0, round(x) - r), min(limit, round(x) + r + 1))
 
 
-def _crossed(mask: np.ndarray, at: float, others: list[float], r: int) -> int:
-    """How many of the perpendicular rules ``others`` have pixels within ``r`` of position ``at``.
+def _crossings(mask: np.ndarray, ys: list[float], xs: list[float], ry: int, rx: int) -> np.ndarray:
+    """[i, j]: whether ``mask`` has pixels within ``ry`` rows of ys[i] and ``rx`` columns of xs[j].
 
-    ``mask`` is the perpendicular rules' mask, oriented so that ``others`` index columns.
+    One summed-area table over the table's box answers every window at once
+    (a window per pair of rules, each tested with ``any``, cost more than the rest of
+    the detection).
     """
-    rows = mask[_around(at, mask.shape[0], r)]
-    return sum(1 for o in others if rows[:, _around(o, mask.shape[1], 2)].any())
+    H, W = mask.shape
+    m = max(ry, rx) + 1
+    ya, yb = max(0, round(min(ys)) - m), min(H, round(max(ys)) + m + 1)
+    xa, xb = max(0, round(min(xs)) - m), min(W, round(max(xs)) + m + 1)
+    summed = cv2.integral(np.ascontiguousarray(mask[ya:yb, xa:xb]).view(np.uint8))
+    y = np.array([round(v) for v in ys])
+    x = np.array([round(v) for v in xs])
+    y0, y1 = np.clip(y - ry, 0, H) - ya, np.clip(y + ry + 1, 0, H) - ya
+    x0, x1 = np.clip(x - rx, 0, W) - xa, np.clip(x + rx + 1, 0, W) - xa
+    y1, x1 = np.maximum(y1, y0), np.maximum(x1, x0)
+    total = summed[y1][:, x1] - summed[y0][:, x1] - summed[y1][:, x0] + summed[y0][:, x0]
+    return np.asarray(total > 0)
+
+
+def _row_counts(b: np.ndarray) -> np.ndarray:
+    """Set pixels in each row of a boolean mask (OpenCV: several times faster than ``sum``)."""
+    return cv2.reduce(b.view(np.uint8), 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel()
+
+
+def _col_counts(b: np.ndarray) -> np.ndarray:
+    """Set pixels in each column of a boolean mask."""
+    return cv2.reduce(b.view(np.uint8), 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel()
 
 
 def find_rules(gray: np.ndarray, px_per_mm: float) -> Rules:
@@ -103,31 +125,54 @@ def find_rules(gray: np.ndarray, px_per_mm: float) -> Rules:
     most of the rules of the other direction, which drops text lines, folds and
     underlines outside the table.
     """
-    ink = ink_mask(gray)
-    hmask, vmask = rule_masks(ink, px_per_mm)
+    hmask, vmask = rule_masks(ink_mask(gray), px_per_mm)
+    return rules_from_masks(hmask, vmask, px_per_mm)
+
+
+def find_rules_coarse(gray: np.ndarray, px_per_mm: float) -> Rules:
+    """``find_rules`` on a half-resolution copy, positions mapped back to ``gray``'s px.
+
+    Four times fewer pixels for the morphology; the rules stay several px wide
+    at 150 DPI, and callers that need sub-mm positions refine them on ``gray``.
+    """
+    half = cv2.pyrDown(gray)  # half px i is centred on full px 2i
+    r = find_rules(half, px_per_mm / 2)
+    return Rules(tuple(2 * y for y in r.ys), tuple(2 * x for x in r.xs), r.cover)
+
+
+def rules_from_masks(hmask: np.ndarray, vmask: np.ndarray, px_per_mm: float) -> Rules:
+    """``find_rules`` from the horizontal and vertical stroke masks of ``rule_masks``.
+
+    The masks of a quarter-turned page are those of the page turned (opening and
+    closing do not depend on the kernel's anchor), so orientation search makes them once.
+    """
     hb, vb = hmask > 0, vmask > 0
-    H, W = gray.shape
+    H, W = hb.shape
     edge = round(2 * px_per_mm)
     hb[:edge], hb[H - edge :], vb[:, :edge], vb[:, W - edge :] = False, False, False, False  # picture borders
     merge, thick = 0.8 * px_per_mm, MAX_RULE_MM * px_per_mm
-    ys = peaks(hb.sum(axis=1), 0.25 * W, merge, thick)
-    xs = peaks(vb.sum(axis=0), 0.12 * H, merge, thick)
+    ys = peaks(_row_counts(hb), 0.25 * W, merge, thick)
+    xs = peaks(_col_counts(vb), 0.12 * H, merge, thick)
     if len(ys) < 2 or len(xs) < 2:
         return Rules((), ())
     for _ in range(2):
         x0, x1 = round(min(xs)), round(max(xs)) + 1
         y0, y1 = round(min(ys)), round(max(ys)) + 1
-        ys_new = peaks(hb[:, x0:x1].sum(axis=1), MIN_COVER * (x1 - x0), merge, thick)
-        xs_new = peaks(vb[y0:y1, :].sum(axis=0), MIN_COVER * (y1 - y0), merge, thick)
+        ys_new = peaks(_row_counts(hb[:, x0:x1]), MIN_COVER * (x1 - x0), merge, thick)
+        xs_new = peaks(_col_counts(vb[y0:y1, :]), MIN_COVER * (y1 - y0), merge, thick)
         if len(ys_new) < 2 or len(xs_new) < 2:
             break
         ys, xs = ys_new, xs_new
     r = round(2.0 * px_per_mm)  # a blurred rule's ends fade: look a little beyond them
     for _ in range(2):
         need_x = max(2, int(np.ceil(MIN_CROSSED * len(xs))))
-        ys = [y for y in ys if _crossed(vb, y, xs, r) >= need_x]
+        crossed_x = _crossings(vb, ys, xs, r, 2).sum(axis=1)  # vertical rules reaching each y
+        ys = [y for y, c in zip(ys, crossed_x, strict=True) if c >= need_x]
+        if len(ys) < 2:
+            return Rules((), ())
         need_y = max(2, int(np.ceil(MIN_CROSSED * len(ys))))
-        xs = [x for x in xs if _crossed(hb.T, x, ys, r) >= need_y]
+        crossed_y = _crossings(hb, ys, xs, 2, r).sum(axis=0)  # horizontal rules reaching each x
+        xs = [x for x, c in zip(xs, crossed_y, strict=True) if c >= need_y]
         if len(ys) < 2 or len(xs) < 2:
             return Rules((), ())
     ys = _drop_close(ys, 3.0 * px_per_mm)
