@@ -103,13 +103,10 @@ def run_process(opts: ProcessOptions) -> RunSummary:
             raise UsageError(f"{p}: no such file or folder")
     opts.out_dir.mkdir(parents=True, exist_ok=True)
     store_path = opts.store_path or (opts.out_dir / "petition.sqlite")
-    against = (
-        dedupe.load_against(opts.against, dict(opts.against_map), list(registry.by_name.values()))
-        if opts.against
-        else None
-    )
+    forms = list(registry.by_name.values())
+    against = dedupe.load_against(opts.against, dict(opts.against_map), forms) if opts.against else None
     store = Store.open(store_path)
-    run_id = store.start_run(args=_describe(opts), tool_version=tool_version(), forms=list(registry.by_name.values()))
+    run_id = store.start_run(args=_describe(opts), tool_version=tool_version(), forms=forms)
     summary = RunSummary(run_id=run_id, out_dir=opts.out_dir)
 
     files = iter_inputs(list(opts.inputs))
@@ -122,7 +119,7 @@ def run_process(opts: ProcessOptions) -> RunSummary:
             else:
                 summary.failures.append(PageFailureNote(item.ref.source, item.page, item.reason))
                 store.record_failure(run_id, item.ref.source, item.ref.path, item.page, item.reason)
-    summary.pages = len(refs) + sum(1 for f in summary.failures)
+    summary.pages = len(refs) + len(summary.failures)
     todo: list[PageRef] = []
     file_hashes: dict[str, str] = {}
     for ref in refs:

@@ -122,13 +122,6 @@ class PageOps(StoreBase):
             ).fetchone()
         )
 
-    def page_status(self, source: str, page: int, file_sha256: str) -> PageRecord | None:
-        """The readable page stored for this file content and page (a query: prefer reuse_page).
-
-        Failed pages are not returned: they are to be read again.
-        """
-        return self.stored_page(PageRef(source=source, path="", page=page), file_sha256=file_sha256)
-
     def reuse_page(
         self, run_id: int, ref: PageRef, sha256: str | None = None, *, file_sha256: str | None = None
     ) -> PageRecord | None:
