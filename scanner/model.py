@@ -117,6 +117,9 @@ class OcrResult:
     confidence: float  #: 0..1
     box: Box | None = None
     engine: str = ""
+    #: (engine, text) of every reading merged into this one by the vote (combine);
+    #: lets later checks hear an engine the vote outranked (Tesseract's accents)
+    readings: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -130,6 +133,8 @@ class FieldResult:
     flags: list[str] = field(default_factory=list)
     candidates: list[OcrResult] = field(default_factory=list)
     crop_png: bytes = b""  #: small PNG of the cell, for the review page
+    #: probability that the accents of ``value`` are right, already in ``confidence``
+    accent_probability: float = 1.0
 
 
 @dataclass

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-from scanner.fields.accents import restore_accents
 from scanner.fields.emails import DIGITISH_LETTERS
 from scanner.fields.namecheck import LETTERS_ENGINE, flag_low, is_known_name
 from scanner.model import FieldResult
@@ -210,7 +209,10 @@ def address_explained(local: str, names: list[NameField]) -> bool:
 
 
 def _support(result: FieldResult) -> None:
-    result.confidence = round(1.0 - (1.0 - result.confidence) * SUPPORT_KEEP, 4)
+    """Less doubt about the letters; the doubt about accents stays whole."""
+    accents = max(result.accent_probability, 1e-6)
+    letters = min(1.0, result.confidence / accents)
+    result.confidence = round((1.0 - (1.0 - letters) * SUPPORT_KEEP) * accents, 4)
 
 
 def _usable(result: FieldResult) -> bool:
@@ -275,8 +277,7 @@ def cross_check(email: FieldResult, names: Sequence[NameField], ref: RefData) ->
         suggested = _suggested_words(name)
         if found.kind == "exact":
             if suggested is None:
-                if role == "other" or restore_accents(name.value, ref, first=role == "first")[1] == 1.0:
-                    _support(name)  # an address has no accents: it cannot settle LEOPOLD / LÉOPOLD
+                _support(name)  # the letters only: an address has no accents to settle LEOPOLD / LÉOPOLD
                 trusted.append((name, role))
             elif (
                 found.token not in suggested  # the doubt is about this very word

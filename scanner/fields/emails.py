@@ -203,19 +203,36 @@ MIXED_CAP = 0.45
 _RUNS = re.compile(r"[a-z]+|[0-9]+")
 
 
+#: Digit each look-alike letter most often stands for.
+_AS_DIGIT = str.maketrans("oilzsbgq", "01125699")
+#: Years people put after their name (birth years, mostly).
+_YEARS = range(1920, 2030)
+
+
+def _year_in_letters(segment: str) -> bool:
+    """``segment`` ends in four look-alike letters that spell a year (martinzool: 2001)."""
+    tail = segment[-4:]
+    if len(segment) < 5 or len(tail) < 4 or not all(c in DIGITISH_LETTERS for c in tail):
+        return False
+    return int(tail.translate(_AS_DIGIT)) in _YEARS
+
+
 def mixed_digits_letters(local: str) -> str | None:
     """Why digits and letters in ``local`` look misread (None when they do not).
 
     People put a number or a year after their name (dupont75, marie1984); a
     reading that breaks that shape is suspect: an initial that is a digit
     (``1.payet``), a digit inside a word (``mass0n``), letters after a number
-    (``boulanger7o``, ``hoarau3u``), or a look-alike letter glued to a number
-    (``rollandi4``, ``cecilei993``: i for 1; ``rodriguezz5``: z for 2).
+    (``boulanger7o``, ``hoarau3u``), a look-alike letter glued to a number
+    (``rollandi4``, ``cecilei993``: i for 1; ``rodriguezz5``: z for 2), or a
+    year read all as letters (``martinzool``: 2001).
     """
     segments = re.split(r"[._+-]", local)
     if len(segments) > 1 and len(segments[0]) == 1 and segments[0].isdigit():
         return "digit initial"
     for seg in segments:
+        if _year_in_letters(seg):
+            return "a year read as letters"
         runs = _RUNS.findall(seg)
         for k, run in enumerate(runs):
             if not run.isdigit():

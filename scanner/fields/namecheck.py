@@ -14,6 +14,10 @@ with the likely spelling shown as a suggestion, never silently substituted):
   lost (ECLERCQ, GUILLOT-BRETO);
 * a name that is not known but becomes a known one when one or two easily
   confused letters are swapped back (MAKTIN, LOVIS, DUVAI);
+* a word that is not known but is one letter away (changed, lost or added) from
+  a common surname word or a frequent first name (PERRIER-MUBERT, FOURNER-VIDAL,
+  BOURGEDIS): on generated held-out sets such single-letter misreads inside
+  compound and rare surnames were the commonest wrong names left in clean.csv;
 * failing a list, a spelling the letter model finds far likelier after such
   swaps (:mod:`scanner.fields.plausibility`); a smaller gain only lowers the
   confidence.
@@ -33,10 +37,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from scanner.fields.accents import restore_accents
+from rapidfuzz.distance import Levenshtein
+
+from scanner.fields.accents import accents_seen_by_main_reader, restore_accents, witness_reading
 from scanner.fields.plausibility import swaps, words
 from scanner.fields.surnames import KNOWN_SURNAME_WORDS, TRUNCATED_SURNAME_WORDS
+from scanner.forms import ColumnType
 from scanner.model import FieldResult, OcrResult
+from scanner.ocr.combine import comparison_key
 from scanner.refdata import RefData, fold
 
 #: Engine name of the spelling a doubted name is shown with (a suggestion, not a reading).
@@ -52,6 +60,11 @@ WEAK_CONFUSION_BITS = 4.0
 WEAK_CONFUSION_FACTOR = 0.85
 #: A listed first name this many times rarer than one a letter away is doubted.
 LIKELIER_RATIO = 8
+#: Shortest unknown word checked for a known name one edit away (short words have
+#: too many neighbours to mean anything).
+NEAR_KNOWN_MIN_LENGTH = 5
+#: Births from which a first name counts as "frequent" for that check (inside surnames too).
+NEAR_KNOWN_FIRST_NAME_COUNT = 500
 #: Words that stand before a surname with a space (LE GOFF, DA SILVA, VAN DAMME).
 PARTICLES = frozenset(
     {"LE", "LA", "LES", "DE", "DU", "DES", "DA", "DO", "DOS", "DAS", "DI", "DEL", "DELLA", "VAN", "VON"}
@@ -92,6 +105,24 @@ def _completion(word: str, ref: RefData, role: str) -> str | None:
     if role != "last" and (full := ref.firstname_completion(word)) is not None:
         return full
     return TRUNCATED_SURNAME_WORDS.get(word) if role != "first" else None
+
+
+def _near_known_word(word: str, ref: RefData, role: str) -> str | None:
+    """A common surname word or frequent first name one edit from the unknown ``word``."""
+    if len(word) < NEAR_KNOWN_MIN_LENGTH:
+        return None
+    if role != "first":
+        if word in KNOWN_SURNAME_WORDS:
+            return None
+        near = sorted(w for w in KNOWN_SURNAME_WORDS if Levenshtein.distance(word, w, score_cutoff=1) <= 1)
+        if near:
+            return near[0]
+    if ref.firstname_count(word) > 0:
+        return None
+    for name, _ in ref.closest_firstnames(word, 5):
+        if ref.firstname_distance(word, name) == 1 and ref.firstname_count(name) >= NEAR_KNOWN_FIRST_NAME_COUNT:
+            return fold(name)
+    return None
 
 
 def _respell(value: str, old: str, new: str) -> str:
@@ -137,6 +168,9 @@ def name_doubt(value: str, ref: RefData, role: str) -> NameDoubt | None:
     known = sorted(v for v in swaps(folded) if is_known_name(v, ref, role))
     if known:
         return NameDoubt("a known name one or two confusable letters away", known[0])
+    for word in words(value):
+        if (near := _near_known_word(word, ref, role)) is not None:
+            return NameDoubt("a known name one letter away", _respell(value, word, near))
     model = ref.letter_model
     if model is not None:
         confusion = model.best_confusion(folded)
@@ -153,6 +187,15 @@ def flag_low(result: FieldResult, cap: float) -> None:
         result.flags.append(flag)
 
 
+def _group_readings(result: FieldResult) -> tuple[tuple[str, str], ...]:
+    """Every engine's reading of the vote group the value came from."""
+    key = comparison_key(result.value, ColumnType.NAME)
+    for cand in result.candidates:
+        if comparison_key(cand.text, ColumnType.NAME) == key:
+            return cand.readings or ((cand.engine, cand.text),)
+    return ()
+
+
 def check_name(result: FieldResult, ref: RefData, role: str) -> FieldResult:
     """Accents restored where the usual spelling is clear; doubt where the letters say so.
 
@@ -163,9 +206,12 @@ def check_name(result: FieldResult, ref: RefData, role: str) -> FieldResult:
     if not result.value or any(f.startswith("invalid:") for f in result.flags):
         return result
     if role in ("first", "last"):
-        value, p = restore_accents(result.value, ref, first=role == "first")
-        result.value = value
-        result.confidence *= p
+        readings = _group_readings(result)
+        if not accents_seen_by_main_reader(readings):
+            value, p = restore_accents(result.value, ref, first=role == "first", witness=witness_reading(readings))
+            result.value = value
+            result.confidence *= p
+            result.accent_probability = p
     doubt = name_doubt(result.value, ref, role)
     if doubt is not None:
         flag_low(result, DOUBT_CAP)

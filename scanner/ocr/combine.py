@@ -23,7 +23,8 @@ The rule (deterministic, no randomness, no dependence on input order):
 4. Groups are sorted best first by (confidence, number of engines, engine
    priority, text); the representative text of a group is its most confident
    reading (ties: engine priority), so accents or case read by the better
-   reading are kept.
+   reading are kept; every member's own text stays in ``readings`` (Tesseract
+   draws accents on capitals that RapidOCR never does: evidence for later).
 
 The output has one :class:`OcrResult` per group; its ``engine`` names every
 engine that agreed ("rapidocr+tesseract"). Empty readings come last, at 0.
@@ -103,7 +104,8 @@ def combine(results: Sequence[OcrResult], kind: ColumnType, rule: CombineRule | 
         confidence = _against(supports[key], rival, rule.rival_power)
         best = min(members, key=_reading_order)
         engines = sorted({m.engine for m in members}, key=lambda e: (_priority(e), e))
-        merged = OcrResult(best.text, round(confidence, 4), best.box, "+".join(engines))
+        readings = tuple(sorted(((m.engine, m.text) for m in members), key=lambda er: (_priority(er[0]), er)))
+        merged = OcrResult(best.text, round(confidence, 4), best.box, "+".join(engines), readings)
         order = (-merged.confidence, -len(engines), _priority(engines[0]), merged.text)
         ranked.append((order, merged))
     ranked.sort(key=lambda item: item[0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import pytest
 
@@ -66,12 +67,14 @@ def test_a_weak_rival_barely_matters() -> None:
 
 def test_single_reading_passes_through() -> None:
     out = combine([r("75011", 0.83, "rapidocr")], ColumnType.POSTCODE)
-    assert out == [r("75011", 0.83, "rapidocr")]
+    assert out == [replace(r("75011", 0.83, "rapidocr"), readings=(("rapidocr", "75011"),))]
 
 
 def test_representative_text_is_the_most_confident_reading() -> None:
     out = combine([r("MARECHAL", 0.6, "rapidocr"), r("MARÉCHAL", 0.7, "tesseract")], ColumnType.NAME)
     assert out[0].text == "MARÉCHAL"
+    # the outranked reading is kept, so its accents (or their absence) can be weighed later
+    assert out[0].readings == (("rapidocr", "MARECHAL"), ("tesseract", "MARÉCHAL"))
 
 
 def test_empty_readings_support_nothing_and_come_last() -> None:
