@@ -152,3 +152,13 @@ def test_cross_check_ignores_empty_and_invalid_fields(ref: RefData) -> None:
 def test_domain_in_a_hand_whose_r_reads_as_k_is_corrected(ref: RefData, surveillance_form: Form) -> None:
     r = row(surveillance_form, ref, "DUPONT", "ANNE", "a.dupont@fkee.fk", 0.9)["email"]
     assert r.value == "a.dupont@free.fr" and r.confidence < 0.9
+
+
+def test_address_with_a_name_two_letters_off_is_doubted(ref: RefData, surveillance_form: Form) -> None:
+    r = row(surveillance_form, ref, "LEBLANC", "PAOLO", "pado1981@hotmail.fr")
+    assert "low_confidence:email" in r["email"].flags
+    for local in ("mdupont", "paolo.leblanc", "pleblanc1981", "leblanc.p"):  # initials and concatenations
+        assert (
+            "low_confidence:email"
+            not in row(surveillance_form, ref, "LEBLANC", "PAOLO", local + "@free.fr")["email"].flags
+        ), local

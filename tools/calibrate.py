@@ -11,12 +11,18 @@ duplicate). Greedy search lowers, step by step, the threshold whose step buys
 the most auto-accepted rows per wrong row, while the silent error rate stays
 under the target. Prints the trade-off curve (auto rate against silent error
 rate). Calibrate on one seed, then check with ``petition-scan eval`` on another.
+
+``--confidence 0.95`` holds the one-sided Clopper-Pearson upper bound of the
+silent error rate under the target instead of the rate itself: thresholds picked
+where the calibration set happens to show no error are over-fitted (seed 11's
+"0 %" gave 1.9 % and 4.1 % on held-out sets), the bound charges for that luck.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sqlite3
 import sys
 from dataclasses import dataclass
@@ -129,7 +135,41 @@ def _ascent(rows: list[Row], types: list[str], penalty: float) -> dict[str, floa
     return th
 
 
-def calibrate(rows: list[Row], types: list[str], target: float) -> dict[str, float]:
+def _binom_cdf(k: int, n: int, p: float) -> float:
+    if p <= 0.0:
+        return 1.0
+    if p >= 1.0:
+        return 0.0 if k < n else 1.0
+    logs = [
+        math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * math.log(p) + (n - i) * math.log1p(-p)
+        for i in range(k + 1)
+    ]
+    top = max(logs)
+    return min(1.0, math.exp(top) * sum(math.exp(v - top) for v in logs))
+
+
+def upper_bound(wrong: int, clean: int, confidence: float) -> float:
+    """One-sided Clopper-Pearson upper bound of a rate seen as ``wrong`` of ``clean``."""
+    if clean == 0:
+        return 1.0
+    lo, hi = wrong / clean, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if _binom_cdf(wrong, clean, mid) > 1.0 - confidence:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+def silent_rate(wrong: int, clean: int, confidence: float | None) -> float:
+    """The silent error rate the target is compared with: seen, or its upper bound."""
+    if confidence is None:
+        return wrong / clean if clean else 0.0
+    return upper_bound(wrong, clean, confidence)
+
+
+def calibrate(rows: list[Row], types: list[str], target: float, confidence: float | None = None) -> dict[str, float]:
     """The thresholds with the highest auto rate whose silent error rate meets the target.
 
     Wrong rows are priced from dear to cheap; each price gives the thresholds
@@ -141,7 +181,7 @@ def calibrate(rows: list[Row], types: list[str], target: float) -> dict[str, flo
     for penalty in (1000.0, 300.0, 100.0, 50.0, 30.0, 20.0, 10.0, 5.0, 2.0):
         th = _ascent(rows, types, penalty)
         clean, wrong, _, signed_clean = evaluate(rows, th)
-        if (not clean or wrong / clean <= target) and signed_clean > best_auto:
+        if (not clean or silent_rate(wrong, clean, confidence) <= target) and signed_clean > best_auto:
             chosen, best_auto = th, signed_clean
     return chosen
 
@@ -152,6 +192,9 @@ def main() -> None:
     ap.add_argument("--truth", type=Path, required=True)
     ap.add_argument("--form", default=None, help="form YAML for sheets without QR code")
     ap.add_argument("--target", type=float, default=0.005, help="silent error rate to stay under")
+    ap.add_argument(
+        "--confidence", type=float, default=None, help="hold this upper confidence bound of the rate under the target"
+    )
     ap.add_argument("--write", type=Path, help="write the thresholds JSON here")
     ap.add_argument("--curve", type=Path, help="write the trade-off curve (JSON) here, for the run report")
     args = ap.parse_args()
@@ -159,22 +202,28 @@ def main() -> None:
     rows = load_rows(args.out_dir, args.truth, forms)
     types = sorted({t for r in rows for t in r.conf})
     print(f"{len(rows)} rows, types {types}")
-    print(f"{'target':>8} {'silent':>8} {'auto':>8}  thresholds")
+    print(f"{'target':>8} {'silent':>8} {'bound':>8} {'auto':>8}  thresholds")
     chosen: dict[str, float] = {}
     curve: list[dict[str, object]] = []
-    for target in (0.0, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1):
-        th = calibrate(rows, types, target)
+    level = args.confidence
+    for target in sorted({0.0, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, args.target}):
+        th = calibrate(rows, types, target, level)
         clean, wrong, signed, signed_clean = evaluate(rows, th)
         silent = wrong / clean if clean else 0.0
+        bound = upper_bound(wrong, clean, level or 0.95)
         auto = signed_clean / signed if signed else 0.0
-        print(f"{target:8.2%} {silent:8.2%} {auto:8.2%}  " + " ".join(f"{t}={v:g}" for t, v in th.items()))
+        print(f"{target:8.2%} {silent:8.2%} {bound:8.2%} {auto:8.2%}  " + " ".join(f"{t}={v:g}" for t, v in th.items()))
         curve.append({"target": target, "silent_error_rate": silent, "auto_rate": auto, "thresholds": th})
         if abs(target - args.target) < 1e-9:
             chosen = th
-    if not chosen:
-        chosen = calibrate(rows, types, args.target)
     if args.curve:
-        doc = {"set": str(args.truth), "rows": len(rows), "chosen_target": args.target, "curve": curve}
+        doc = {
+            "set": str(args.truth),
+            "rows": len(rows),
+            "chosen_target": args.target,
+            "confidence": level,
+            "curve": curve,
+        }
         args.curve.write_text(json.dumps(doc, indent=2) + "\n")
     if args.write:
         base = json.loads(Thresholds.default().to_json())
