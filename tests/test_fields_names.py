@@ -221,3 +221,24 @@ def test_known_names_and_short_words_are_not_doubted_for_a_near_neighbour(ref: R
     for name in ("FOURNIER", "MARTINEZ", "LEFEBVRE", "DUPONT", "KOWALSKI"):
         assert name_doubt(name, ref, "last") is None, name
     assert name_doubt("MARTINE", ref, "first") is None  # listed itself, though MARTIN is a letter away
+
+
+def test_known_surname_cut_after_a_french_particle_is_doubted(ref: RefData) -> None:
+    doubt = name_doubt("DU PUIS", ref, "last")
+    assert doubt is not None and doubt.suggestion == "DUPUIS"
+    assert name_doubt("LE GOFF", ref, "last") is None  # LEGOFF is not a common surname glued
+
+
+def test_main_readers_accents_on_capitals_are_weighed(ref: RefData, surveillance_form: Form) -> None:
+    # RapidOCR read one accent of LÉVÊQUE: evidence for the usual spelling, not the writer's full one
+    assert read(surveillance_form, "nom", ref, "LEVÊQUE", 0.99).value == "LÉVÊQUE"
+    # an accented capital on a name no list knows: likely, not sure
+    capitals = read(surveillance_form, "nom", ref, "BÉGUIN", 0.99)
+    assert capitals.value == "BÉGUIN" and capitals.accent_probability < 0.9
+    mixed = read(surveillance_form, "nom", ref, "Levêque", 0.99)
+    assert mixed.value == "LEVÊQUE" and mixed.accent_probability == 1.0
+
+
+def test_unaccented_spelling_keeps_a_floor_for_writers_who_drop_accents(ref: RefData) -> None:
+    value, p = restore_accents("MARIE-THERESE", ref, first=True)  # the list: 1376 against 34
+    assert value == "MARIE-THÉRÈSE" and p < 0.97

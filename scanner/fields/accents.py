@@ -34,9 +34,9 @@ from scanner.refdata import RefData, fold
 
 #: Steepness of the first-name spelling prior in the count ratio (2: twice as common -> 0.8).
 RATIO_POWER = 2.0
-#: Prior of the unaccented spelling of a first name that the list only has with accents
-#: (writers drop accents on capitals; the list records births, not handwriting).
-PLAIN_FIRST_NAME_FLOOR = 0.05
+#: Share of writers who leave the accents off a name written in capitals: the list
+#: records births, not handwriting, so the unaccented spelling gets this much more.
+ACCENTS_DROPPED = 0.05
 #: Probability that a common surname read without accents has its usual accents
 #: (some families write HEBERT, and people drop accents on capitals).
 SURNAME_ACCENT_PROBABILITY = 0.93
@@ -101,11 +101,8 @@ def _first_name_prior(word: str, ref: RefData) -> dict[str, float] | None:
         return None
     weights = {s: c**RATIO_POWER for s, c in counts.items()}
     total = sum(weights.values())
-    prior = {s: w / total for s, w in weights.items()}
-    if prior.get(word, 0.0) < PLAIN_FIRST_NAME_FLOOR:
-        rest = 1.0 - PLAIN_FIRST_NAME_FLOOR
-        prior = {s: p * rest for s, p in prior.items() if s != word}
-        prior[word] = PLAIN_FIRST_NAME_FLOOR
+    prior = {s: (1.0 - ACCENTS_DROPPED) * w / total for s, w in weights.items()}
+    prior[word] = prior.get(word, 0.0) + ACCENTS_DROPPED
     return prior
 
 
@@ -196,5 +193,19 @@ def witness_reading(readings: Sequence[tuple[str, str]]) -> str | None:
 
 
 def accents_seen_by_main_reader(readings: Sequence[tuple[str, str]]) -> bool:
-    """Some reader other than the witness wrote accents: lower-case writing, the writer's own."""
-    return any(engine != WITNESS_ENGINE and has_accent(text) for engine, text in readings)
+    """Some reader other than the witness read accents on lower-case letters: the writer's own.
+
+    RapidOCR's accents on capitals are rare and often partial (LEVÊQUE for
+    LÉVÊQUE): those are evidence like the witness's, not the answer.
+    """
+    return any(
+        engine != WITNESS_ENGINE and has_accent(text) and any(c.islower() for c in text) for engine, text in readings
+    )
+
+
+def accent_witness(readings: Sequence[tuple[str, str]]) -> str | None:
+    """The reading whose accents are weighed: the witness engine's, else an accented capital reading."""
+    witness = witness_reading(readings)
+    if witness is not None:
+        return witness
+    return next((text for engine, text in readings if text and has_accent(text)), None)

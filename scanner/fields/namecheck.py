@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-from scanner.fields.accents import accents_seen_by_main_reader, restore_accents, witness_reading
+from scanner.fields.accents import accent_witness, accents_seen_by_main_reader, restore_accents
 from scanner.fields.plausibility import swaps, words
 from scanner.fields.surnames import KNOWN_SURNAME_WORDS, TRUNCATED_SURNAME_WORDS
 from scanner.forms import ColumnType
@@ -62,9 +62,12 @@ WEAK_CONFUSION_FACTOR = 0.85
 LIKELIER_RATIO = 8
 #: Shortest unknown word checked for a known name one edit away (short words have
 #: too many neighbours to mean anything).
-NEAR_KNOWN_MIN_LENGTH = 5
+NEAR_KNOWN_MIN_LENGTH = 4
 #: Births from which a first name counts as "frequent" for that check (inside surnames too).
 NEAR_KNOWN_FIRST_NAME_COUNT = 500
+#: French particles that common surnames also carry glued on (DUPUIS, LEROUX, DELAGE): a
+#: space after one, where the glued form is a common surname, is as likely a reader's gap.
+GLUED_PARTICLES = frozenset({"DU", "DE", "LE", "LA", "DES", "LES"})
 #: Words that stand before a surname with a space (LE GOFF, DA SILVA, VAN DAMME).
 PARTICLES = frozenset(
     {"LE", "LA", "LES", "DE", "DU", "DES", "DA", "DO", "DOS", "DAS", "DI", "DEL", "DELLA", "VAN", "VON"}
@@ -152,6 +155,10 @@ def name_doubt(value: str, ref: RefData, role: str) -> NameDoubt | None:
             pieces = part.split()
             if len(pieces) > 1 and not any(fold(p) in PARTICLES for p in pieces[:-1]):
                 return NameDoubt("space inside a name", value.replace(" ", "-"))
+            joined = fold("".join(pieces))
+            glued = len(pieces) > 1 and fold(pieces[0]) in GLUED_PARTICLES
+            if glued and role != "first" and joined in KNOWN_SURNAME_WORDS:
+                return NameDoubt("a known surname cut by a space", joined)  # DU PUIS: DUPUIS
     if role != "first" and (elided := _ELISION.search(fold(value))) and elided.group(1) not in ELIDED_LETTERS:
         return NameDoubt(f"{elided.group(1)}' is no French elision", "")
     if role == "first":
@@ -208,7 +215,7 @@ def check_name(result: FieldResult, ref: RefData, role: str) -> FieldResult:
     if role in ("first", "last"):
         readings = _group_readings(result)
         if not accents_seen_by_main_reader(readings):
-            value, p = restore_accents(result.value, ref, first=role == "first", witness=witness_reading(readings))
+            value, p = restore_accents(result.value, ref, first=role == "first", witness=accent_witness(readings))
             result.value = value
             result.confidence *= p
             result.accent_probability = p
