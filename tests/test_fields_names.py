@@ -109,8 +109,8 @@ def test_smaller_letter_model_gain_only_lowers_the_confidence(ref: RefData, surv
     r = read(surveillance_form, "nom", ref, "KOWALSKI", 0.95)  # ROWALSKI would look more French
     assert r.flags == [] and 0.75 < r.confidence < 0.95
     # no letter model doubt; only the small chance that an unknown word lost an accent
-    expected = 0.95 * (1 - UNKNOWN_ACCENT_PRIOR_OTHER)
-    assert read(surveillance_form, "nom", ref, "XQZWV", 0.95).confidence == pytest.approx(expected, abs=1e-4)
+    confidence = read(surveillance_form, "nom", ref, "XQZWV", 0.95).confidence
+    assert 0.95 * (1 - UNKNOWN_ACCENT_PRIOR_OTHER) <= confidence < 0.95
 
 
 def test_rare_listed_first_name_next_to_a_far_more_frequent_one_is_flagged(
@@ -138,7 +138,8 @@ def test_invalid_or_empty_results_are_left_alone(ref: RefData) -> None:
 
 def test_first_name_takes_its_usual_accents_when_clearly_usual(ref: RefData, surveillance_form: Form) -> None:
     r = read(surveillance_form, "prenom", ref, "HELENE", 0.99)
-    assert r.value == "HÉLÈNE" and r.flags == [] and r.confidence > 0.9
+    # RapidOCR saw no accent (it sees about half of them): the list still wins, less surely
+    assert r.value == "HÉLÈNE" and r.flags == [] and 0.8 < r.confidence < 0.95
     assert read(surveillance_form, "prenom", ref, "JEAN-NOEL").value == "JEAN-NOËL"
 
 
@@ -147,7 +148,7 @@ def test_first_name_with_two_common_spellings_keeps_its_reading_with_doubt(
 ) -> None:
     # Leopold and Léopold are about as frequent: nobody can tell from capitals
     r = read(surveillance_form, "prenom", ref, "LEOPOLD", 0.99)
-    assert r.value == "LEOPOLD" and r.confidence < 0.7
+    assert r.value == "LEOPOLD" and r.confidence < 0.8
 
 
 def test_accent_read_by_the_main_reader_is_the_writers(ref: RefData, surveillance_form: Form) -> None:
@@ -157,18 +158,22 @@ def test_accent_read_by_the_main_reader_is_the_writers(ref: RefData, surveillanc
     assert r.value == "NOËL" and r.confidence == pytest.approx(0.9)
 
 
-def test_accents_only_tesseract_drew_are_evidence_not_the_answer(ref: RefData) -> None:
-    # an unknown surname: without a witness the accent is in doubt, a witness settles most of it
+def test_each_readers_accents_are_weighed_with_its_own_rates(ref: RefData) -> None:
+    rapid_plain, tess_plain = ("rapidocr", "BEGUIN"), ("tesseract", "BEGUIN")
+    # an unknown surname with no reader's word: its E may well have lost an accent
     plain, p_alone = restore_accents("BEGUIN", ref, first=False)
-    assert plain == "BEGUIN" and p_alone < 0.9
-    value, p_seen = restore_accents("BEGUIN", ref, first=False, witness="BÉGUIN")
-    assert value == "BÉGUIN" and p_seen < 0.9  # Tesseract alone is not sure enough: review
-    value, p_none = restore_accents("BEGUIN", ref, first=False, witness="BEGUIN")
-    assert value == "BEGUIN" and p_none > 0.95
-    # a common accented first name the witness saw without accents: less sure
-    assert restore_accents("HELENE", ref, first=True, witness="HELENE")[1] < restore_accents("HELENE", ref, True)[1]
-    # a witness whose letters differ says nothing
-    assert restore_accents("BEGUIN", ref, first=False, witness="BÉGUEN") == (plain, p_alone)
+    assert plain == "BEGUIN" and p_alone == pytest.approx(1 - UNKNOWN_ACCENT_PRIOR_E)
+    # both readers saw none: probably none
+    value, p_none = restore_accents("BEGUIN", ref, False, [rapid_plain, tess_plain])
+    assert value == "BEGUIN" and p_alone < p_none and p_none > 0.95
+    # Tesseract alone drew one (it draws false ones): likelier, not sure: review
+    value, p_tess = restore_accents("BEGUIN", ref, False, [rapid_plain, ("tesseract", "BÉGUIN")])
+    assert value == "BÉGUIN" and p_tess < 0.9
+    # RapidOCR drew one (it almost never draws a false one): sure
+    value, p_rapid = restore_accents("BEGUIN", ref, False, [("rapidocr", "BÉGUIN"), tess_plain])
+    assert value == "BÉGUIN" and p_rapid > 0.95
+    # a reader whose letters differ says nothing
+    assert restore_accents("BEGUIN", ref, False, [("tesseract", "BÉGUEN")]) == (plain, p_alone)
 
 
 def test_tesseract_accents_reach_the_name_check_through_the_vote(ref: RefData, surveillance_form: Form) -> None:
@@ -232,9 +237,9 @@ def test_known_surname_cut_after_a_french_particle_is_doubted(ref: RefData) -> N
 def test_main_readers_accents_on_capitals_are_weighed(ref: RefData, surveillance_form: Form) -> None:
     # RapidOCR read one accent of LÉVÊQUE: evidence for the usual spelling, not the writer's full one
     assert read(surveillance_form, "nom", ref, "LEVÊQUE", 0.99).value == "LÉVÊQUE"
-    # an accented capital on a name no list knows: likely, not sure
+    # an accented capital RapidOCR read on a name no list knows: it draws almost no false accents
     capitals = read(surveillance_form, "nom", ref, "BÉGUIN", 0.99)
-    assert capitals.value == "BÉGUIN" and capitals.accent_probability < 0.9
+    assert capitals.value == "BÉGUIN" and capitals.accent_probability > 0.95
     mixed = read(surveillance_form, "nom", ref, "Levêque", 0.99)
     assert mixed.value == "LEVÊQUE" and mixed.accent_probability == 1.0
 

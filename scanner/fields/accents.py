@@ -1,8 +1,8 @@
-"""Accents lost on capitals, and a second reader's word on them.
+"""Accents on names written in capitals: what the lists expect, what the readers saw.
 
-RapidOCR never returns an accented capital, and many people write names in
-capitals, so a reading HELENE says little about the accents on the paper.
-Each word's spelling is chosen by Bayes' rule from two sources:
+Many people write names in capitals, and the engines often miss an accent on a
+capital (RapidOCR sees under half of them), so a reading HELENE says little
+about the accents on the paper. Each word's spelling is chosen by Bayes' rule:
 
 * a prior over its spellings. First names: the national list counts each
   spelling (Hélène 1428, Helene 226); the prior is proportional to the count
@@ -13,9 +13,11 @@ Each word's spelling is chosen by Bayes' rule from two sources:
   carries an accent with the rate the surname list shows for words like it
   (:data:`UNKNOWN_ACCENT_PRIOR_E`): nobody can tell NOEL from NOËL for a name
   never seen, and saying so is better than a silent guess.
-* the *witness*: Tesseract's reading of the same letters, which does draw
-  accents on capitals, imperfectly (:data:`WITNESS_SEES_ACCENT`,
-  :data:`WITNESS_FALSE_ACCENT`). Its accents are evidence, not the answer.
+* the *readers*: every engine that read the same letters (the vote group)
+  is a witness with its own measured rates (:data:`READER_RATES`): how often
+  it draws an accent that is there, one that is not, and the right one.
+  RapidOCR almost never draws a false accent, Tesseract sometimes does: their
+  accents, and their silence, are evidence, not the answer.
 
 The likeliest spelling is kept with its posterior probability, which the
 field's confidence is multiplied by: a doubtful accent sends the row to review.
@@ -28,6 +30,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from scanner.fields.surnames import ACCENTED_SURNAME_WORDS, KNOWN_SURNAME_WORDS
 from scanner.refdata import RefData, fold
@@ -44,16 +47,31 @@ SURNAME_ACCENT_PROBABILITY = 0.93
 #: 46 of the 323 words with an E have one (14 %), 1 of the 190 without (FRANÇOIS).
 UNKNOWN_ACCENT_PRIOR_E = 0.14
 UNKNOWN_ACCENT_PRIOR_OTHER = 0.005
-#: Tesseract on handwritten capitals, where it read the letters right (1,500 name
-#: cells of generated seed 37, never used for calibration): it drew an accent on
-#: 75 % of the accented words and on 2.9 % of the others, and where it drew one
-#: on an accented word, exactly the right accents 85 % of the time.
-WITNESS_SEES_ACCENT = 0.75
-WITNESS_FALSE_ACCENT = 0.029
-WITNESS_EXACT = 0.85
-#: The engine whose readings are the witness, and the readers that never draw accents
-#: on capitals (their accents, when present, come from lower-case writing).
-WITNESS_ENGINE = "tesseract"
+
+
+@dataclass(frozen=True)
+class ReaderRates:
+    """How one engine treats accents, measured where it read the letters right."""
+
+    sees: float  #: P(it draws an accent | the word has one)
+    false: float  #: P(it draws an accent | the word has none)
+    exact: float  #: P(its accents are exactly right | it drew some on an accented word)
+
+
+#: Measured on the name cells of generated seed 37 (3,200 cells, never used to
+#: calibrate thresholds) read again from their stored crops. RapidOCR (PP-OCRv6)
+#: draws an accent on 46% of accented words read in capitals and never drew one on
+#: the 2,121 unaccented words (0.05% assumed), 98% of them exactly right;
+#: Tesseract draws more (68%) but also false ones (3.3%), 87% exactly right.
+READER_RATES: dict[str, ReaderRates] = {
+    "rapidocr": ReaderRates(sees=0.46, false=0.0005, exact=0.98),
+    "tesseract": ReaderRates(sees=0.68, false=0.033, exact=0.87),
+}
+#: (an engine's rates, its reading transplanted onto the value's letters)
+Witness = tuple[ReaderRates, str]
+#: The reader whose accents on lower-case letters are taken as written.
+MAIN_READER = "rapidocr"
+
 _PARTS = re.compile(r"([- ])")  # N'DIAYE, D'ALMEIDA stay one word
 _SOME_ACCENT = "\x00"  # a spelling with accents the lists cannot name
 
@@ -106,67 +124,75 @@ def _first_name_prior(word: str, ref: RefData) -> dict[str, float] | None:
     return prior
 
 
-def _likelihood(spelling: str, plain: str, witness: str | None) -> float:
-    """P(the witness reads what it read | the paper says ``spelling``)."""
-    if witness is None:
-        return 1.0
+def _likelihood(spelling: str, plain: str, witness: Witness) -> float:
+    """P(this reader reads what it read | the paper says ``spelling``)."""
+    rates, seen = witness
     accented = spelling != plain
-    if not has_accent(witness):
-        return 1.0 - WITNESS_SEES_ACCENT if accented else 1.0 - WITNESS_FALSE_ACCENT
+    if not has_accent(seen):
+        return 1.0 - rates.sees if accented else 1.0 - rates.false
     if not accented:
-        return WITNESS_FALSE_ACCENT
-    if spelling == witness:
-        return WITNESS_SEES_ACCENT * WITNESS_EXACT
-    return WITNESS_SEES_ACCENT * (1.0 - WITNESS_EXACT)
+        return rates.false
+    return rates.sees * (rates.exact if spelling == seen else 1.0 - rates.exact)
 
 
-def _decide(prior: dict[str, float], plain: str, witness: str | None) -> tuple[str, float]:
+def _decide(prior: dict[str, float], plain: str, witnesses: Sequence[Witness]) -> tuple[str, float]:
     """Posterior-best spelling and its probability."""
-    if witness is not None and has_accent(witness) and witness not in prior and _SOME_ACCENT in prior:
+    if _SOME_ACCENT in prior:
+        # an unknown word: the accented spellings the readers name share the prior's mass
+        named = sorted({seen for _, seen in witnesses if has_accent(seen)} - set(prior))
         q = prior.pop(_SOME_ACCENT)
-        prior[witness] = q  # the unknown accented spelling the witness names
-        prior[_SOME_ACCENT] = 0.0
+        for seen in named:
+            prior[seen] = q / len(named)
+        if not named:
+            prior[_SOME_ACCENT] = q
     posterior: dict[str, float] = {}
     for spelling, p in prior.items():
-        if spelling == _SOME_ACCENT:
-            # an accented spelling nobody names: the witness drew none, or other accents
-            like = 1.0 - WITNESS_SEES_ACCENT if witness is not None and not has_accent(witness) else 1.0
-            if witness is not None and has_accent(witness):
-                like = WITNESS_SEES_ACCENT * (1.0 - WITNESS_EXACT)
-            posterior[spelling] = p * like
-        else:
-            posterior[spelling] = p * _likelihood(spelling, plain, witness)
+        like = 1.0
+        for rates, seen in witnesses:
+            if spelling != _SOME_ACCENT:
+                like *= _likelihood(spelling, plain, (rates, seen))
+            elif has_accent(seen):
+                like *= rates.sees * (1.0 - rates.exact)  # accents, but not these
+            else:
+                like *= 1.0 - rates.sees
+        posterior[spelling] = p * like
     total = sum(posterior.values())
     if total <= 0.0:
         return plain, 0.0
-    named = {s: v for s, v in posterior.items() if s != _SOME_ACCENT}
-    best = min(named, key=lambda s: (-named[s], s))
-    return best, named[best] / total
+    named_posterior = {s: v for s, v in posterior.items() if s != _SOME_ACCENT}
+    best = min(named_posterior, key=lambda s: (-named_posterior[s], s))
+    return best, named_posterior[best] / total
 
 
-def restore_accents(value: str, ref: RefData, first: bool, witness: str | None = None) -> tuple[str, float]:
+def restore_accents(
+    value: str, ref: RefData, first: bool, readings: Sequence[tuple[str, str]] = ()
+) -> tuple[str, float]:
     """(value with its likeliest accents, probability those accents are right).
 
-    ``value`` is read without accents (any it has are the witness's to judge);
-    ``witness`` is the second reader's spelling of the same letters, if any.
-    Letters are never changed, only accents.
+    ``readings`` are (engine, text) of the readers that agreed on the letters
+    (the vote group); each one's accents, or their absence, is evidence weighed
+    with that engine's rates. Letters are never changed, only accents.
     """
     if not value:
         return value, 1.0
     plain = "".join(_base_letter(c) if c.isalpha() else c for c in value.upper())
-    seen = transplant_accents(plain, witness) if witness else None
+    seen: list[tuple[ReaderRates, str]] = []
+    for engine, text in readings:
+        on_value = transplant_accents(plain, text) if engine in READER_RATES and text else None
+        if on_value is not None:
+            seen.append((READER_RATES[engine], on_value))
     if first:
         prior = _first_name_prior(plain, ref)  # listed compounds first (JEAN-NOËL)
         if prior is not None:
             return _decide(prior, plain, seen)
     out: list[str] = []
     probability = 1.0
-    witness_parts = _PARTS.split(seen) if seen is not None else None
+    seen_parts = [(rates, _PARTS.split(text)) for rates, text in seen]
     for k, part in enumerate(_PARTS.split(plain)):
         if not any(c.isalpha() for c in part):
             out.append(part)
             continue
-        part_witness = witness_parts[k] if witness_parts is not None else None
+        part_witnesses = [(rates, parts[k]) for rates, parts in seen_parts]
         word = part.replace("'", "")  # the lists spell N'DIAYE as NDIAYE
         prior = _first_name_prior(part, ref) if first else None
         if prior is None and not first and word in ACCENTED_SURNAME_WORDS and "'" not in part:
@@ -178,34 +204,17 @@ def restore_accents(value: str, ref: RefData, first: bool, witness: str | None =
             prior = {part: 1.0}  # a common surname the list spells without accents (MARTIN, LEROY)
         if prior is None:
             prior = _unknown_prior(part)
-        spelled, p = _decide(prior, part, part_witness)
+        spelled, p = _decide(prior, part, part_witnesses)
         out.append(spelled)
         probability *= p
     return "".join(out), probability
 
 
-def witness_reading(readings: Sequence[tuple[str, str]]) -> str | None:
-    """The witness engine's text among a vote group's ``readings`` ((engine, text) pairs)."""
-    for engine, text in readings:
-        if engine == WITNESS_ENGINE and text:
-            return text
-    return None
-
-
 def accents_seen_by_main_reader(readings: Sequence[tuple[str, str]]) -> bool:
-    """Some reader other than the witness read accents on lower-case letters: the writer's own.
+    """RapidOCR read accents on lower-case letters (mixed-case writing): the writer's own.
 
-    RapidOCR's accents on capitals are rare and often partial (LEVÊQUE for
-    LÉVÊQUE): those are evidence like the witness's, not the answer.
+    Its accents on capitals are often partial (LEVÊQUE for LÉVÊQUE): weighed, not kept.
     """
     return any(
-        engine != WITNESS_ENGINE and has_accent(text) and any(c.islower() for c in text) for engine, text in readings
+        engine == MAIN_READER and has_accent(text) and any(c.islower() for c in text) for engine, text in readings
     )
-
-
-def accent_witness(readings: Sequence[tuple[str, str]]) -> str | None:
-    """The reading whose accents are weighed: the witness engine's, else an accented capital reading."""
-    witness = witness_reading(readings)
-    if witness is not None:
-        return witness
-    return next((text for engine, text in readings if text and has_accent(text)), None)

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-from scanner.fields.accents import accent_witness, accents_seen_by_main_reader, restore_accents
+from scanner.fields.accents import accents_seen_by_main_reader, restore_accents
 from scanner.fields.plausibility import swaps, words
 from scanner.fields.surnames import KNOWN_SURNAME_WORDS, TRUNCATED_SURNAME_WORDS
 from scanner.forms import ColumnType
@@ -215,7 +215,7 @@ def check_name(result: FieldResult, ref: RefData, role: str) -> FieldResult:
     if role in ("first", "last"):
         readings = _group_readings(result)
         if not accents_seen_by_main_reader(readings):
-            value, p = restore_accents(result.value, ref, first=role == "first", witness=accent_witness(readings))
+            value, p = restore_accents(result.value, ref, role == "first", readings)
             result.value = value
             result.confidence *= p
             result.accent_probability = p
