@@ -130,9 +130,11 @@ def _rules_off(
         op = cv2.morphologyEx(weak[a:b], cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (h_len, 1)))
         off_h[a:b] = op
         bands[a:b] = 255
+    v_kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (v_len, 1))
     for a, b in _intervals(vs, band, weak.shape[1]):
-        op = cv2.morphologyEx(weak[:, a:b], cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, v_len)))
-        off_v[:, a:b] = op
+        # opened transposed: the same pixels, five times faster than a vertical kernel on a column strip
+        strip = np.ascontiguousarray(weak[:, a:b].T)
+        off_v[:, a:b] = cv2.morphologyEx(strip, cv2.MORPH_OPEN, v_kernel).T
         bands[:, a:b] = 255
     # rules are a few px thick and ragged in faxes and photocopies: take their fringe too
     off_h = cv2.dilate(off_h, np.ones((5, 1), np.uint8))
@@ -209,7 +211,11 @@ def _crossed_rows(
         inset = round((y1 - y0) * 0.18)
         x0, x1 = row[0][0], row[-1][2]
         band = ink[y0 + inset : y1 - inset, x0:x1]
-        if band.size == 0 or not band.any():
+        if band.size == 0:
+            continue
+        # the straight runs lie within the columns holding ink: no long enough span, no crossing-out
+        inked = cv2.reduce(band, 0, cv2.REDUCE_MAX).ravel() > 0
+        if not any(b - a >= opt.cross_min_mm * k for a, b in _spans(inked)):
             continue
         runs = cv2.morphologyEx(cv2.dilate(band, vk), cv2.MORPH_OPEN, hk)
         for a, b in _spans(np.asarray(runs.any(axis=0))):
@@ -319,7 +325,7 @@ def cut_cells(reg: Registered, table: Table, form: Form, opt: CellOptions | None
     best = mine.max(axis=1)
     owner_col = np.where(best >= 0.5, mine.argmax(axis=1), -1)
 
-    # per pixel: the cell owning its stroke (-2: a stroke shared out within its line)
+    # per component: the cell owning it (-2: a stroke shared out within its line)
     owner = np.full(n, -1, np.int32)
     own = valid & (owner_col >= 0)
     owner[own] = line_of[own] * ncol + owner_col[own]
@@ -330,7 +336,7 @@ def cut_cells(reg: Registered, table: Table, form: Form, opt: CellOptions | None
     shared_ids = np.flatnonzero(shared)
 
     crossed = _crossed_rows(ink, cores, k, opt)
-    cut = _Cutter(region, labels, owner[labels], ncol, mx, my, opt)
+    cut = _Cutter(region, labels, owner, ncol, mx, my, opt)
     lines: list[LineCells] = []
     for i, row in enumerate(table.rows):
         cells = []
@@ -357,7 +363,7 @@ class _Cutter:
 
     region: _Region
     labels: np.ndarray
-    owner: np.ndarray  #: per pixel: owning cell id, -2 for shared strokes, -1 for none
+    owner: np.ndarray  #: per component: owning cell id, -2 for shared strokes, -1 for none
     ncol: int
     mx: int
     my: int
@@ -384,13 +390,13 @@ class _Cutter:
         image = np.full((y1 - y0, x1 - x0), 255, np.uint8)
         n_core = 0
         if written:
-            sel = self.owner[y0:y1, x0:x1] == i * self.ncol + j
-            if shared.size:
-                sel |= np.isin(self.labels[y0:y1, x0:x1], shared)
-            n_core = int(sel[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0].sum())
+            # components kept here: owned by this cell, or shared out through it
+            keep = self.owner == i * self.ncol + j
+            keep[shared] = True
+            sel = np.take(keep, self.labels[y0:y1, x0:x1])
+            n_core = int(np.count_nonzero(sel[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]))
             if n_core >= opt.min_ink_mm2 * k * k:
-                gray = self.region.gray[y0:y1, x0:x1]
-                image[sel] = gray[sel]
+                np.copyto(image, self.region.gray[y0:y1, x0:x1], where=sel)
             else:
                 n_core = 0
         ink = n_core / max(1, (cx1 - cx0) * (cy1 - cy0))

@@ -8,6 +8,7 @@ table is detected, its header row found, and its columns matched to the form's.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from scanner.errors import RegistrationError
@@ -56,44 +57,51 @@ def _refine_positions(gray: np.ndarray, rules: list[float], spans: list[float], 
     pad = round(1.0 * k)
     n_rules, n_spans = len(rules), len(spans) - 1
     found = np.full((n_rules, n_spans), np.nan)
-    img = gray if axis == 0 else gray.T
-    limit, length = img.shape
+    limit, length = gray.shape if axis == 0 else gray.shape[::-1]
+    a_all = np.array([max(0, round(spans[j]) + pad) for j in range(n_spans)], dtype=np.intp)
+    b_all = np.array([min(length, round(spans[j + 1]) - pad) for j in range(n_spans)], dtype=np.intp)
+    usable = np.flatnonzero(b_all - a_all >= 4)
+    a_use, b_use = a_all[usable], b_all[usable]
+    width = (b_use - a_use).astype(np.float32)
     for i, pos in enumerate(rules):
         lo, hi = max(0, round(pos) - r), min(limit, round(pos) + r + 1)
-        if hi - lo < 3:
+        if hi - lo < 3 or usable.size == 0:
             continue
-        band = img[lo:hi].astype(np.float32)
-        # mean of every line of the window over every span at once, from running sums
-        cum = np.concatenate([np.zeros((hi - lo, 1), np.float32), band.cumsum(axis=1)], axis=1)
-        for j in range(n_spans):
-            a, b = max(0, round(spans[j]) + pad), min(length, round(spans[j + 1]) - pad)
-            if b - a < 4:
-                continue
-            prof = (cum[:, b] - cum[:, a]) / (b - a)
-            paper = float(np.sort(prof)[(3 * len(prof)) // 4])
-            dip = paper - prof
+        # the window as rows across the span direction, contiguous (a strided column strip is slow)
+        strip = gray[lo:hi] if axis == 0 else np.ascontiguousarray(gray[:, lo:hi].T)
+        # mean of every line of the window over every span at once, from a summed-area table
+        # (integer sums: exact, as float32 running sums of 8-bit values are)
+        summed = cv2.integral(strip, sdepth=cv2.CV_32S)
+        sums = np.diff(summed[:, b_use] - summed[:, a_use], axis=0)
+        profs = sums.astype(np.float32) / width  # [line, span]
+        papers = np.sort(profs, axis=0)[(3 * (hi - lo)) // 4]
+        dips = papers - profs
+        limits = np.maximum(MIN_RULE_DEPTH, 0.6 * dips.max(axis=0).astype(np.float64)).astype(np.float32)
+        strongs = dips >= limits
+        for u in np.flatnonzero(strongs.any(axis=0)).tolist():
+            a, b = int(a_use[u]), int(b_use[u])
+            prof, dip, paper = profs[:, u], dips[:, u], float(papers[u])
             # of the dark lines in the window (a rule; maybe a guide or a stroke nearby),
             # take the one nearest to where the rule is expected
-            strong = np.flatnonzero(dip >= max(MIN_RULE_DEPTH, 0.6 * float(dip.max())))
-            if strong.size == 0:
-                continue
+            strong = np.flatnonzero(strongs[:, u])
             best = int(strong[np.abs(strong - (pos - lo)).argmin()])
-            while best > 0 and dip[best - 1] > dip[best]:
+            d = dip.tolist()
+            while best > 0 and d[best - 1] > d[best]:
                 best -= 1
-            while best + 1 < len(dip) and dip[best + 1] > dip[best]:
+            while best + 1 < len(d) and d[best + 1] > d[best]:
                 best += 1
             depth = float(dip[best])
-            if (band[best, a:b] < paper - depth / 2).mean() < MIN_RULE_COVER:
+            if (strip[best, a:b].astype(np.float32) < paper - depth / 2).mean() < MIN_RULE_COVER:
                 continue
-            sel = (paper - prof) >= 0.5 * depth
+            sel = (dip >= 0.5 * depth).tolist()
             left = best
             while left > 0 and sel[left - 1]:
                 left -= 1
             right = best
-            while right + 1 < len(prof) and sel[right + 1]:
+            while right + 1 < len(sel) and sel[right + 1]:
                 right += 1
             w = paper - prof[left : right + 1]
-            found[i, j] = lo + float((np.arange(left, right + 1) * w).sum() / w.sum())
+            found[i, int(usable[u])] = lo + float((np.arange(left, right + 1) * w).sum() / w.sum())
     out = np.empty_like(found)
     offsets = found - np.asarray(rules, dtype=np.float64)[:, None]
     global_off = float(np.nanmedian(offsets)) if np.isfinite(offsets).any() else 0.0

@@ -85,6 +85,21 @@ def test_sheet_far_away_in_a_big_photo(sheet: np.ndarray, form: Form, forms: For
     _rules_where_layout_says(reg, form)
 
 
+def test_tiny_or_dark_markers_are_not_taken_for_a_page_without_any(sheet: np.ndarray, form: Form) -> None:
+    """Markers too small to decode in the detection copy, or too faint there until the light
+    is flattened, are still found (pages without markers skip both searches)."""
+    forms = FormRegistry([form], form)  # the QR code is unreadable on both: read as --form
+    far = np.full((3000, 4000, 3), (70, 90, 110), np.uint8)
+    h = round(sheet.shape[0] * 650 / sheet.shape[1])
+    far[1000 : 1000 + h, 1500:2150] = cv2.resize(sheet, (650, h), interpolation=cv2.INTER_AREA)
+    light = np.linspace(0.3, 1.0, sheet.shape[1], dtype=np.float32)[None, :, None]
+    dark = ((20 + sheet.astype(np.float32) * 12 / 255) * light).astype(np.uint8)
+    for img in (cv2.GaussianBlur(far, (0, 0), 1.0), dark):
+        reg = register(_page(img), forms)
+        assert reg.method == "markers" and reg.residual_px < 1.5
+        assert any("QR code unreadable" in n for n in reg.notes)
+
+
 def test_to_image_maps_back_onto_the_page(sheet: np.ndarray, form: Form, forms: FormRegistry) -> None:
     turned = cv2.rotate(sheet, cv2.ROTATE_180)
     reg = register(_page(turned), forms)
@@ -149,6 +164,8 @@ def test_blank_and_unrelated_pages(forms: FormRegistry) -> None:
     blank = np.clip(rng.normal(245, 3, (1240, 1754, 3)), 0, 255).astype(np.uint8)
     with pytest.raises(NotAFormError, match="blank page"):
         register(_page(blank), forms)
+    with pytest.raises(NotAFormError, match="blank page"):
+        register(_page(blank), FormRegistry([], FOREIGN_FORM))
     letter = np.full((1754, 1240, 3), 255, np.uint8)
     for i in range(30):
         cv2.putText(letter, "Madame, Monsieur, veuillez trouver ci-joint nos feuilles", (80, 150 + 45 * i),
@@ -217,3 +234,20 @@ def test_foreign_sheet_needs_a_form_with_its_columns(forms: FormRegistry) -> Non
                  columns=[Column(name=f"c{i}", type=ColumnType.TEXT) for i in range(3)])
     with pytest.raises(RegistrationError, match="columns"):
         register(_page(img), FormRegistry([], wrong))
+
+
+def test_page_corner_in_shade_is_put_back_where_the_sides_meet() -> None:
+    """A photo whose sheet has a corner in shadow: the corner is where the sheet's sides meet,
+    not on the edge of the shadow (a wrong corner bends the whole page out of shape)."""
+    from scanner.register.foreign import find_page_quad
+
+    img = np.full((1500, 2000), 110, np.uint8)
+    corners = np.array([[300, 200], [1750, 330], [1650, 1400], [180, 1300]], dtype=np.int32)
+    cv2.fillConvexPoly(img, corners, 230)
+    shade = np.array([[1500, 1400], [1800, 1100], [1800, 1500], [1500, 1500]], dtype=np.int32)
+    mask = np.zeros_like(img)
+    cv2.fillConvexPoly(mask, shade, 255)
+    img[(mask > 0) & (img > 200)] = 150
+    quad = find_page_quad(cv2.GaussianBlur(img, (0, 0), 2.0))
+    assert quad is not None
+    assert np.abs(quad - corners).max() < 12

@@ -3,8 +3,15 @@
     python tools/bench_layout.py PDF [--pages 30]          seconds per page, one core
     python tools/bench_layout.py PDF --memory 10 200       peak memory streaming 10 vs 200 pages
     python tools/bench_layout.py PDF --renderers           pypdfium2 vs pdftoppm at 300 DPI
+    python tools/bench_layout.py DIR [--repeat 3] [--form F] [--profile N]
+                                   per registration method (markers, table, refused):
+                                   mean, median, p95 and max s/page, one core
 
-PDF is typically ``bench.pdf`` from ``python -m samples.generate --preset bench``.
+PDF is typically ``bench.pdf`` from ``python -m samples.generate --preset bench``;
+DIR a set from ``--preset eval`` (printed and foreign sheets: truth.json names the
+foreign form, used as --form unless given). Pages of DIR are decoded once, then
+each is laid out ``--repeat`` times and its fastest run kept (other jobs on a
+shared machine only ever add time).
 Timings pin the process to one CPU and OpenCV to one thread, and report CPU
 time (the machine may be shared) next to wall time.
 """
@@ -33,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 from scanner.errors import PageError  # noqa: E402
 from scanner.forms import FormRegistry  # noqa: E402
 from scanner.ingest import PDF_DPI, InputFile, PageFailure, iter_pages  # noqa: E402
+from scanner.model import PageImage  # noqa: E402
 from scanner.sheet import read_layout  # noqa: E402
 
 
@@ -71,6 +79,58 @@ def speed(pdf: Path, pages: int) -> dict[str, float]:
         "layout_cpu_p95": float(np.percentile(cpu, 95)),
         "layout_wall_mean": float(np.mean(layout_wall)),
     }
+
+
+def _set_pages(folder: Path) -> list[PageImage]:
+    truth = json.loads((folder / "truth.json").read_text())
+    out: list[PageImage] = []
+    for f in truth["files"]:
+        out.extend(p for p in iter_pages(InputFile((folder / f["file"]).resolve(), f["file"]))
+                   if not isinstance(p, PageFailure))
+    return out
+
+
+def _foreign_form(folder: Path) -> str | None:
+    truth = json.loads((folder / "truth.json").read_text())
+    for name, path in truth.get("forms", {}).items():
+        if not (ROOT / "forms" / f"{name}.yaml").exists():
+            return str(ROOT / path)
+    return None
+
+
+def by_method(folder: Path, repeat: int, form: str | None, profile: int) -> dict[str, dict[str, float]]:
+    """Fastest-of-``repeat`` CPU seconds per page, summarised per registration method."""
+    forms = FormRegistry.load(form or _foreign_form(folder))
+    pages = _set_pages(folder)
+    best: list[float] = [float("inf")] * len(pages)
+    method: list[str] = ["refused"] * len(pages)
+    prof = None
+    if profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+    for _ in range(max(1, repeat)):
+        for n, page in enumerate(pages):
+            c0 = time.process_time()
+            if prof is not None:
+                prof.enable()
+            try:
+                method[n] = read_layout(page, forms)[0].method
+            except PageError:
+                method[n] = "refused"
+            if prof is not None:
+                prof.disable()
+            best[n] = min(best[n], time.process_time() - c0)
+    if prof is not None:
+        import pstats
+
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(profile)
+    out: dict[str, dict[str, float]] = {}
+    for m in sorted(set(method)):
+        t = np.array([b for b, k in zip(best, method, strict=True) if k == m])
+        out[m] = {"pages": float(t.size), "mean": float(t.mean()), "median": float(np.median(t)),
+                  "p95": float(np.percentile(t, 95)), "max": float(t.max())}
+    return out
 
 
 def stream(pdf: Path, pages: int) -> dict[str, float]:
@@ -120,8 +180,11 @@ def renderers(pdf: Path, pages: int) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("pdf", type=Path)
+    ap.add_argument("pdf", type=Path, help="a PDF, or a folder written by samples.generate")
     ap.add_argument("--pages", type=int, default=30)
+    ap.add_argument("--repeat", type=int, default=3, help="folder: runs per page, the fastest kept")
+    ap.add_argument("--form", help="folder: form of sheets without markers (default: from truth.json)")
+    ap.add_argument("--profile", type=int, default=0, help="folder: print the N top functions (cProfile)")
     ap.add_argument("--memory", type=int, nargs="*", help="page counts to stream, each in a fresh process")
     ap.add_argument("--stream", type=int, help=argparse.SUPPRESS)  # child process of --memory
     ap.add_argument("--renderers", action="store_true")
@@ -132,6 +195,12 @@ def main() -> None:
         return
     if args.renderers:
         print(json.dumps(renderers(args.pdf, args.pages), indent=1))
+        return
+    if args.pdf.is_dir():
+        print(f"{args.pdf}: fastest of {args.repeat} runs per page, one core, OpenCV 1 thread; CPU s/page")
+        for m, r in by_method(args.pdf, args.repeat, args.form, args.profile).items():
+            print(f"  {m:8s} {int(r['pages']):3d} pages: mean {r['mean']:.3f}, median {r['median']:.3f}, "
+                  f"p95 {r['p95']:.3f}, max {r['max']:.3f}")
         return
     if args.memory:
         for n in args.memory:

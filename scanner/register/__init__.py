@@ -26,12 +26,20 @@ def register(page: PageImage, forms: FormRegistry) -> Registered:
     markers = find_markers(gray)
     if len(markers) >= 3:
         return register_printed(page, gray, markers, forms)
-    if is_blank(gray):
-        raise NotAFormError(src, pg, "blank page", "Nothing to read on this page; remove it or ignore this message.")
+    blank = NotAFormError(src, pg, "blank page", "Nothing to read on this page; remove it or ignore this message.")
     if forms.default is not None:
         from scanner.register.foreign import register_foreign
 
-        return register_foreign(page, gray, forms.default)
+        # a ruled table is far more ink than a blank page holds, so a page read by its table
+        # is never blank: the blank test is only needed to explain a failure
+        try:
+            return register_foreign(page, gray, forms.default)
+        except (NotAFormError, RegistrationError, cv2.error) as exc:
+            if is_blank(gray):
+                raise blank from exc
+            raise
+    if is_blank(gray):
+        raise blank
     if markers:
         found = ", ".join(str(m) for m in sorted(markers))
         raise RegistrationError(

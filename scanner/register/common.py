@@ -9,13 +9,20 @@ import numpy as np
 BLANK_INK_SHARE = 0.0015
 
 
-def flatten(gray: np.ndarray) -> np.ndarray:
-    """Divide out uneven lighting so paper is ~255 everywhere (photos, shade, yellowed paper)."""
-    h, w = gray.shape
+def background(gray: np.ndarray) -> np.ndarray:
+    """Paper brightness at 1/8 of the resolution (local maximum, smoothed): what ``flatten`` divides by."""
     small = cv2.pyrDown(cv2.pyrDown(cv2.pyrDown(gray)))
     bg = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
-    bg = cv2.GaussianBlur(bg, (0, 0), 3)
-    bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
+    return cv2.GaussianBlur(bg, (0, 0), 3)
+
+
+def flatten(gray: np.ndarray, bg: np.ndarray | None = None) -> np.ndarray:
+    """Divide out uneven lighting so paper is ~255 everywhere (photos, shade, yellowed paper).
+
+    ``bg``: ``background(gray)`` when already computed.
+    """
+    h, w = gray.shape
+    bg = cv2.resize(background(gray) if bg is None else bg, (w, h), interpolation=cv2.INTER_LINEAR)
     return cv2.divide(gray, np.maximum(bg, 40), scale=255)
 
 

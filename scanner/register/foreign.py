@@ -78,12 +78,41 @@ def find_page_quad(gray: np.ndarray, levels: list[np.ndarray] | None = None) -> 
         return None
     hull = cv2.convexHull(c)
     peri = cv2.arcLength(hull, True)
+    cut = _uncut_corners(cv2.approxPolyDP(hull, 0.01 * peri, True).reshape(-1, 2), cv2.contourArea(hull))
+    if cut is not None:
+        return _order(cut / f)
     for eps in (0.01, 0.02, 0.03, 0.05):
         approx = cv2.approxPolyDP(hull, eps * peri, True)
         if len(approx) == 4 and cv2.isContourConvex(approx):
             pts = approx.reshape(4, 2).astype(np.float64) / f
             return _order(pts)
     return None
+
+
+def _uncut_corners(poly: np.ndarray, hull_area: float) -> np.ndarray | None:
+    """The sheet's corners when its outline has one or two corners cut off (by shade or a
+    fold): where its four longest sides meet. None unless the outline has 5 or 6 vertices
+    and the result is a plausible convex quadrilateral around it."""
+    n = len(poly)
+    if not 5 <= n <= 6:
+        return None
+    pts = poly.astype(np.float64)
+    length = [float(np.linalg.norm(pts[(i + 1) % n] - pts[i])) for i in range(n)]
+    sides = sorted(sorted(range(n), key=lambda i: -length[i])[:4])
+    corners = []
+    for a, b in zip(sides, sides[1:] + sides[:1], strict=True):
+        p, r = pts[a], pts[(a + 1) % n] - pts[a]
+        q, t = pts[b], pts[(b + 1) % n] - pts[b]
+        den = r[0] * t[1] - r[1] * t[0]
+        if abs(den) < 1e-6 * float(np.linalg.norm(r) * np.linalg.norm(t)) + 1e-12:
+            return None
+        u = ((q[0] - p[0]) * t[1] - (q[1] - p[1]) * t[0]) / den
+        corners.append(p + u * r)
+    quad = np.array(corners, dtype=np.float32)
+    area = cv2.contourArea(quad)
+    if not cv2.isContourConvex(quad.reshape(-1, 1, 2)) or not 0.97 * hull_area <= area <= 1.15 * hull_area:
+        return None
+    return quad.astype(np.float64)
 
 
 def _order(pts: np.ndarray) -> np.ndarray:

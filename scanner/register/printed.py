@@ -18,7 +18,7 @@ from scanner.errors import RegistrationError
 from scanner.forms import Column, ColumnType, Form, FormRegistry
 from scanner.layout import ARUCO_DICT, MARKER_IDS, TEMPLATE_DPI, Box, SheetLayout, sheet_layout
 from scanner.model import PageImage, Registered, SheetId
-from scanner.register.common import downscale, flatten
+from scanner.register.common import background, downscale, flatten
 
 #: Detection first runs on a copy with this long side (fast); full size only if needed.
 DETECT_LONG_SIDE = 1000
@@ -28,6 +28,10 @@ MARKER_PX = 64.0
 RANSAC_PX = 6.0
 MAX_MEAN_RESIDUAL_PX = 3.0
 MIN_INLIER_SHARE = 0.75
+#: Paper at least this bright everywhere (gray level) is evenly lit: flattening cannot help detection.
+EVEN_PAPER = 215.0
+#: Up to this many marker-like spots are checked one by one before searching the whole page at full size.
+MAX_PROBES = 8
 #: Resolution of the QR patch cut out for decoding.
 QR_PX_PER_MM = 10.0
 
@@ -53,9 +57,11 @@ def _detector() -> cv2.aruco.ArucoDetector:
     return cv2.aruco.ArucoDetector(dictionary, params)
 
 
-def _detect(detector: cv2.aruco.ArucoDetector, img: np.ndarray, factor: float) -> tuple[dict[int, np.ndarray], bool]:
-    """Markers of ids 0-3 (corners in full-image px), and whether any rejected candidate
-    looked like a marker (a dark-filled square), which makes a closer look worthwhile."""
+def _detect(
+    detector: cv2.aruco.ArucoDetector, img: np.ndarray, factor: float
+) -> tuple[dict[int, np.ndarray], list[np.ndarray]]:
+    """Markers of ids 0-3 (corners in full-image px), and the rejected candidates that look
+    like a marker too small to decode here (corners in full-image px)."""
     corners, ids, rejected = detector.detectMarkers(img)
     found: dict[int, np.ndarray] = {}
     for quad, mid in zip(corners, ids.ravel() if ids is not None else [], strict=True):
@@ -68,7 +74,10 @@ def _detect(detector: cv2.aruco.ArucoDetector, img: np.ndarray, factor: float) -
             found[m].astype(np.float32), True
         ):
             found[m] = pts
-    return found, bool(found) or any(_marker_like(img, q) for q in rejected)
+    if len(found) == len(MARKER_IDS):
+        return found, []
+    likes = [q.reshape(4, 2).astype(np.float64) / factor for q in rejected if _marker_like(img, q)]
+    return found, likes
 
 
 def _marker_like(img: np.ndarray, quad: np.ndarray) -> bool:
@@ -83,40 +92,93 @@ def _marker_like(img: np.ndarray, quad: np.ndarray) -> bool:
     return float(ring.mean()) < 110 and float(patch[6:-6, 6:-6].std()) > 25
 
 
+def _window(gray: np.ndarray, quad: np.ndarray, margin: float) -> tuple[np.ndarray, int, int]:
+    """The part of ``gray`` around ``quad`` (image px), ``margin`` marker sides on every side."""
+    side = max(float(np.linalg.norm(quad[1] - quad[0])), float(np.linalg.norm(quad[2] - quad[1])), 4.0)
+    pad = margin * side
+    h, w = gray.shape
+    x0, y0 = max(0, int(quad[:, 0].min() - pad)), max(0, int(quad[:, 1].min() - pad))
+    x1, y1 = min(w, int(quad[:, 0].max() + pad) + 1), min(h, int(quad[:, 1].max() + pad) + 1)
+    return gray[y0:y1, x0:x1], x0, y0
+
+
+def _any_at(detector: cv2.aruco.ArucoDetector, gray: np.ndarray, quads: list[np.ndarray]) -> bool:
+    """Whether a corner marker decodes at full size where one of ``quads`` lies."""
+    for quad in quads:
+        patch, _, _ = _window(gray, quad, 1.5)
+        if _detect(detector, patch, 1.0)[0]:
+            return True
+    return False
+
+
+def _sharpen(
+    detector: cv2.aruco.ArucoDetector, gray: np.ndarray, markers: dict[int, np.ndarray]
+) -> dict[int, np.ndarray]:
+    """Corners of small markers found again where a marker is about MARKER_PX wide.
+
+    Each marker is redone in a window around it (a whole-page resize and search cost
+    ten times as much); a marker not found again keeps its coarse corners.
+    """
+    side = float(np.median([np.linalg.norm(c[1] - c[0]) for c in markers.values()]))
+    s = min(1.0, MARKER_PX / side)
+    out = dict(markers)
+    for m, quad in markers.items():
+        patch, x0, y0 = _window(gray, quad, 1.0)
+        ph, pw = patch.shape
+        if s < 1.0:
+            patch = cv2.resize(patch, (max(1, round(pw * s)), max(1, round(ph * s))), interpolation=cv2.INTER_AREA)
+        sx, sy = patch.shape[1] / pw, patch.shape[0] / ph
+        again, _ = _detect(detector, patch, 1.0)
+        if m in again:
+            # resized px u is centred on source px (u + 0.5) / s - 0.5
+            pts = again[m]
+            out[m] = np.column_stack([(pts[:, 0] + 0.5) / sx - 0.5 + x0, (pts[:, 1] + 0.5) / sy - 0.5 + y0])
+    return out
+
+
 def find_markers(gray: np.ndarray) -> dict[int, np.ndarray]:
     """Corner markers found on the page: id -> 4x2 corners in image px (clockwise from the marker's top-left).
 
     A downscaled copy first, then the same with its lighting flattened (shade,
-    faded print); the full-size picture only when markers may be too small to
-    decode in the copy (a sheet far away in a photo), so foreign sheets stay cheap.
+    faded print) unless the lighting is even (flattening then changes nothing);
+    the full-size picture only when markers may be too small to decode in the
+    copy (a sheet far away in a photo) and one of the places where a marker seems
+    to be does hold one: most pages without markers are thus ruled out at the
+    cost of one or two searches on the small copy.
     """
     detector = _detector()
     small, f = downscale(gray, DETECT_LONG_SIDE)
-    best, tiny = _detect(detector, small, f)
+    best, likes = _detect(detector, small, f)
     best_factor = f
     if len(best) < len(MARKER_IDS):
-        found, like = _detect(detector, flatten(small), f)
-        tiny |= like
-        if len(found) > len(best):
-            best = found
-    if len(best) < len(MARKER_IDS) and (best or tiny) and f < 0.8:
+        bg = background(small)
+        if best or float(bg.min()) < EVEN_PAPER:
+            found, more = _detect(detector, flatten(small, bg), f)
+            likes += more
+            if len(found) > len(best):
+                best = found
+    if len(best) < len(MARKER_IDS) and f < 0.8 and (
+        best or (likes and (len(likes) > MAX_PROBES or _any_at(detector, gray, likes)))
+    ):
         found, _ = _detect(detector, gray, 1.0)
         if len(found) > len(best):
             best, best_factor = found, 1.0
     if best and best_factor < 1.0:
-        # small markers (a sheet far away in a big photo) have coarse corners: find them again
-        # at a resolution where a marker is about MARKER_PX wide
+        # small markers (a sheet far away in a big photo) have coarse corners
         side = float(np.median([np.linalg.norm(c[1] - c[0]) for c in best.values()]))
         if side * best_factor < 0.6 * MARKER_PX:
-            img, f2 = downscale(gray, round(max(gray.shape) * min(1.0, MARKER_PX / side)))
-            again, _ = _detect(detector, img, f2)
-            if len(again) >= len(best):
-                best = again
+            best = _sharpen(detector, gray, best)
     return best
 
 
 def _corners(box: Box) -> np.ndarray:
     return np.array([[box.x0, box.y0], [box.x1, box.y0], [box.x1, box.y1], [box.x0, box.y1]], dtype=np.float64)
+
+
+def _errors(src: np.ndarray, dst: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Distance between each ``src`` point mapped by ``h`` and its ``dst``."""
+    proj = cv2.perspectiveTransform(src.reshape(-1, 1, 2).astype(np.float64), h).reshape(-1, 2)
+    return np.asarray(np.linalg.norm(proj - dst, axis=1))
 
 
 def fit_markers(markers: dict[int, np.ndarray], layout: SheetLayout) -> Fit | None:
@@ -134,11 +196,16 @@ def fit_markers(markers: dict[int, np.ndarray], layout: SheetLayout) -> Fit | No
             return None
         h = np.vstack([a, [0.0, 0.0, 1.0]])
     else:
-        h, mask = cv2.findHomography(src, dst, cv2.RANSAC, RANSAC_PX)
+        # all corners agreeing (the usual case) is what RANSAC's final refit on its inliers
+        # would give: a plain fit first, RANSAC only when some corner is off
+        h, _ = cv2.findHomography(src, dst, 0)
+        ok = h is not None and bool((_errors(src, dst, h) <= RANSAC_PX).all())
+        mask = np.ones(len(src), np.uint8)
+        if not ok:
+            h, mask = cv2.findHomography(src, dst, cv2.RANSAC, RANSAC_PX)
         if h is None:
             return None
-    proj = cv2.perspectiveTransform(src.reshape(-1, 1, 2).astype(np.float64), h).reshape(-1, 2)
-    err = np.linalg.norm(proj - dst, axis=1)
+    err = _errors(src, dst, h)
     inl = mask.ravel().astype(bool)
     if not affine:
         # a marker whose corners disagree (pasted over, damaged, a false detection) is dropped
@@ -156,6 +223,29 @@ def _probe_layout(orientation: str) -> SheetLayout:
     """Marker and QR positions depend only on the paper orientation, not on the form."""
     probe = Form(name="probe", orientation=orientation, columns=[Column(name="a", type=ColumnType.TEXT)])  # type: ignore[arg-type]
     return sheet_layout(probe)
+
+
+def _probe(markers: dict[int, np.ndarray]) -> tuple[Fit | None, SheetLayout]:
+    """The paper orientation the markers fit best, and that fit: where to look for the QR code.
+
+    The orientation suggested by the markers' spacing is fitted first; when every corner
+    of it agrees, the other is not tried (fitting markers to the wrong paper takes a full
+    RANSAC run, twenty times the cost of a good fit).
+    """
+    order = ["landscape", "portrait"]
+    if all(i in markers for i in MARKER_IDS[:3]):
+        c = {i: markers[i].mean(axis=0) for i in MARKER_IDS[:3]}
+        if np.linalg.norm(c[1] - c[0]) < np.linalg.norm(c[2] - c[1]):  # paper width < height
+            order.reverse()
+    first = fit_markers(markers, _probe_layout(order[0]))
+    if first is not None and not first.affine and first.inliers == first.points and (
+        first.residual <= MAX_MEAN_RESIDUAL_PX
+    ):
+        return first, _probe_layout(order[0])
+    fits = [fit_markers(markers, _probe_layout(o)) for o in ("landscape", "portrait")]
+    usable = [(f.residual, n, f) for n, f in enumerate(fits) if f is not None]
+    probe_fit = min(usable, key=lambda t: (t[0], t[1]))[2] if usable else None
+    return probe_fit, _probe_layout("landscape") if probe_fit is fits[0] else _probe_layout("portrait")
 
 
 def _decode(img: np.ndarray) -> SheetId | None:
@@ -246,10 +336,7 @@ def register_printed(
     page: PageImage, gray: np.ndarray, markers: dict[int, np.ndarray], forms: FormRegistry
 ) -> Registered:
     """Warp a printed sheet onto its template (TEMPLATE_DPI, upright)."""
-    fits = [fit_markers(markers, _probe_layout(o)) for o in ("landscape", "portrait")]
-    usable = [(f.residual, n, f) for n, f in enumerate(fits) if f is not None]
-    probe_fit = min(usable, key=lambda t: (t[0], t[1]))[2] if usable else None
-    probe = _probe_layout("landscape") if probe_fit is fits[0] else _probe_layout("portrait")
+    probe_fit, probe = _probe(markers)
     notes: list[str] = []
     sheet = read_sheet_id(gray, probe_fit, probe)
     form = _form_for(sheet, forms, page, notes)
