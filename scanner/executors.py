@@ -143,7 +143,10 @@ class PoolExecutor:
                 yield fut.result()
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        # Not waiting: the workers' exit (engines, interpreter teardown: about half
+        # a second) overlaps the main process's dedupe and export instead of
+        # preceding it; the interpreter joins them before it exits.
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 class DaskExecutor:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from scanner.forms import ColumnType
+from scanner.layout import Box
 from scanner.ocr.base import clean_text, crop_to_ink, line_confidence
 
 
@@ -39,6 +40,22 @@ def test_crop_to_ink_finds_the_writing_and_pads_it() -> None:
 
 def test_crop_to_ink_of_a_blank_cell_is_none() -> None:
     assert crop_to_ink(np.full((100, 400), 240, dtype=np.uint8)) is None
+
+
+def test_crop_to_ink_of_a_view_matches_its_copy() -> None:
+    """Cells are views into the page (strided); the crop must not depend on that."""
+    page = np.full((300, 900), 250, dtype=np.uint8)
+    page[120:170, 300:520] = 20
+    page[140:142, 600:700] = 90  # a faint short stroke, still ink
+    view = page[50:250:1, 200:800]
+    crop, copy = crop_to_ink(view), crop_to_ink(np.ascontiguousarray(view))
+    assert crop is not None and copy is not None
+    assert crop.box == copy.box == Box(100.0, 70.0, 500.0, 120.0)
+    assert np.array_equal(crop.image, copy.image)
+
+
+def test_crop_to_ink_of_an_empty_image_is_none() -> None:
+    assert crop_to_ink(np.zeros((0, 40), dtype=np.uint8)) is None
 
 
 def test_crop_to_ink_wants_gray_uint8() -> None:

@@ -104,7 +104,8 @@ def test_rapid_never_touches_the_network(monkeypatch: pytest.MonkeyPatch) -> Non
     cell = cases(("MARTIN",), seed=1)[0]
     assert engine.read([cell.image], ColumnType.NAME)[0].text
     # One intra-op thread: the process pool gives the parallelism.
-    assert engine._rec.session.session.get_session_options().intra_op_num_threads == 1
+    assert engine.session_options.intra_op_num_threads == 1
+    assert engine.session_options.inter_op_num_threads == 1
     engine.close()
 
 
