@@ -251,3 +251,24 @@ def test_page_corner_in_shade_is_put_back_where_the_sides_meet() -> None:
     quad = find_page_quad(cv2.GaussianBlur(img, (0, 0), 2.0))
     assert quad is not None
     assert np.abs(quad - corners).max() < 12
+
+
+@pytest.mark.parametrize("flip", [None, 0, 1], ids=["as-is", "upside-down", "mirrored"])
+def test_light_background_merged_with_the_sheet_is_not_taken_for_paper(flip: int | None) -> None:
+    """A photo where a lit part of a light desk is as bright as the paper and runs from the
+    sheet's side to the picture's edge: the corners are the sheet's, not the bright region's
+    hull (one far-off corner turned the table so much that no table was found)."""
+    from scanner.register.foreign import find_page_quad
+
+    img = np.full((1500, 2000), 110, np.uint8)
+    corners = np.array([[300, 200], [1750, 330], [1650, 1400], [180, 1300]], dtype=np.int32)
+    cv2.fillConvexPoly(img, corners, 230)
+    glare = np.array([[1600, 0], [2000, 0], [2000, 700], [1700, 700]], dtype=np.int32)
+    cv2.fillConvexPoly(img, glare, 230)
+    photo = img if flip is None else cv2.flip(img, flip)
+    if flip is not None:
+        corners[:, 1 - flip] = img.shape[flip] - 1 - corners[:, 1 - flip]
+    quad = find_page_quad(cv2.GaussianBlur(photo, (0, 0), 2.0))
+    assert quad is not None
+    # every sheet corner found, each within 12 px (the order of a flipped sheet's corners changes)
+    assert all(np.linalg.norm(quad - c, axis=1).min() < 12 for c in corners)

@@ -57,3 +57,19 @@ def ink_share(gray: np.ndarray) -> float:
 
 def is_blank(gray: np.ndarray) -> bool:
     return ink_share(gray) < BLANK_INK_SHARE
+
+
+def halved(levels: list[np.ndarray], long_side: float, over: float) -> tuple[np.ndarray, float]:
+    """First of the repeated halvings of ``levels[0]`` whose long side is under ``over * long_side``.
+
+    ``levels`` caches the halvings (pyrDown, antialiased) so that several
+    analyses of one page share them; no resampling to an exact size, which
+    costs more than the halvings. Returns the level and its scale (level px i
+    is centred on source px i / scale).
+    """
+    i = 0
+    while max(levels[i].shape[:2]) >= over * long_side and min(levels[i].shape[:2]) >= 64:
+        if i + 1 == len(levels):
+            levels.append(cv2.pyrDown(levels[i]))
+        i += 1
+    return levels[i], 0.5**i

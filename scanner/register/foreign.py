@@ -1,6 +1,6 @@
 """Registration of sheets the tool did not print (``--form`` names their layout).
 
-No markers: the page is found in a photo (largest bright quadrilateral), its
+No markers: the page is found in a photo (its bright quadrilateral, see quad.py), its
 perspective corrected, its skew measured on the long straight lines (the
 table's rules), and its quarter-turn orientation chosen as the one in which a
 ruled table with the form's columns, in the form's order and relative widths,
@@ -21,8 +21,9 @@ from scanner.forms import Form
 from scanner.grid import match_columns
 from scanner.layout import MM_PER_INCH, TEMPLATE_DPI
 from scanner.model import PageImage, Registered
-from scanner.register.common import downscale, flatten
+from scanner.register.common import downscale, flatten, halved
 from scanner.register.lines import ink_mask, rule_masks, rules_from_masks
+from scanner.register.quad import find_page_quad
 
 #: Resolution of the analysis copy (skew, orientation); the output is TEMPLATE_DPI.
 ANALYSIS_DPI = 100.0
@@ -40,86 +41,6 @@ class Orientation:
     quarter_turns: int  #: clockwise
     cost: float  #: mean column-edge deviation, share of the table width
     how: str
-
-
-def halved(levels: list[np.ndarray], long_side: float, over: float) -> tuple[np.ndarray, float]:
-    """First of the repeated halvings of ``levels[0]`` whose long side is under ``over * long_side``.
-
-    ``levels`` caches the halvings (pyrDown, antialiased) so that several
-    analyses of one page share them; no resampling to an exact size, which
-    costs more than the halvings. Returns the level and its scale (level px i
-    is centred on source px i / scale).
-    """
-    i = 0
-    while max(levels[i].shape[:2]) >= over * long_side and min(levels[i].shape[:2]) >= 64:
-        if i + 1 == len(levels):
-            levels.append(cv2.pyrDown(levels[i]))
-        i += 1
-    return levels[i], 0.5**i
-
-
-def find_page_quad(gray: np.ndarray, levels: list[np.ndarray] | None = None) -> np.ndarray | None:
-    """Corners (TL, TR, BR, BL, image px) of a sheet photographed on a darker background.
-
-    None when the page fills the picture (a scan) or no clear quadrilateral exists.
-    ``levels``: halvings of ``gray`` already made (see ``halved``).
-    """
-    small, f = halved(levels if levels else [gray], 800, 1.5)
-    blur = cv2.GaussianBlur(small, (5, 5), 0)
-    _, bright = cv2.threshold(blur, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
-    contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    if not contours:
-        return None
-    c = max(contours, key=cv2.contourArea)
-    area = cv2.contourArea(c)
-    total = small.shape[0] * small.shape[1]
-    if area < 0.25 * total or area > 0.93 * total:
-        return None
-    hull = cv2.convexHull(c)
-    peri = cv2.arcLength(hull, True)
-    cut = _uncut_corners(cv2.approxPolyDP(hull, 0.01 * peri, True).reshape(-1, 2), cv2.contourArea(hull))
-    if cut is not None:
-        return _order(cut / f)
-    for eps in (0.01, 0.02, 0.03, 0.05):
-        approx = cv2.approxPolyDP(hull, eps * peri, True)
-        if len(approx) == 4 and cv2.isContourConvex(approx):
-            pts = approx.reshape(4, 2).astype(np.float64) / f
-            return _order(pts)
-    return None
-
-
-def _uncut_corners(poly: np.ndarray, hull_area: float) -> np.ndarray | None:
-    """The sheet's corners when its outline has one or two corners cut off (by shade or a
-    fold): where its four longest sides meet. None unless the outline has 5 or 6 vertices
-    and the result is a plausible convex quadrilateral around it."""
-    n = len(poly)
-    if not 5 <= n <= 6:
-        return None
-    pts = poly.astype(np.float64)
-    length = [float(np.linalg.norm(pts[(i + 1) % n] - pts[i])) for i in range(n)]
-    sides = sorted(sorted(range(n), key=lambda i: -length[i])[:4])
-    corners = []
-    for a, b in zip(sides, sides[1:] + sides[:1], strict=True):
-        p, r = pts[a], pts[(a + 1) % n] - pts[a]
-        q, t = pts[b], pts[(b + 1) % n] - pts[b]
-        den = r[0] * t[1] - r[1] * t[0]
-        if abs(den) < 1e-6 * float(np.linalg.norm(r) * np.linalg.norm(t)) + 1e-12:
-            return None
-        u = ((q[0] - p[0]) * t[1] - (q[1] - p[1]) * t[0]) / den
-        corners.append(p + u * r)
-    quad = np.array(corners, dtype=np.float32)
-    area = cv2.contourArea(quad)
-    if not cv2.isContourConvex(quad.reshape(-1, 1, 2)) or not 0.97 * hull_area <= area <= 1.15 * hull_area:
-        return None
-    return quad.astype(np.float64)
-
-
-def _order(pts: np.ndarray) -> np.ndarray:
-    """TL, TR, BR, BL by the sums and differences of the coordinates."""
-    s = pts.sum(axis=1)
-    d = pts[:, 1] - pts[:, 0]
-    return np.array([pts[s.argmin()], pts[d.argmin()], pts[s.argmax()], pts[d.argmax()]])
 
 
 def _rectify(
