@@ -108,6 +108,10 @@ class RefData:
         self._commune_keys: dict[str, list[str]] = {}  # postcode -> keys, aligned
         self._by_key: dict[str, str] = {}  # commune key -> official name (first seen)
         self._load_postcodes(postcodes)
+        self._codes_of: dict[str, list[str]] = {}  # commune key -> postcodes
+        for code, keys in self._commune_keys.items():
+            for key in keys:
+                self._codes_of.setdefault(key, []).append(code)
         self._all_keys = list(self._by_key)
         self._fn_count: dict[str, int] = {}  # name key -> total count
         self._fn_display: dict[str, str] = {}  # name key -> most frequent spelling
@@ -207,8 +211,7 @@ class RefData:
 
     def postcodes_of(self, commune: str) -> list[str]:
         """Every postcode listing this commune (exact key match)."""
-        key = place_key(commune)
-        return [code for code, keys in self._commune_keys.items() if key in keys]
+        return list(self._codes_of.get(place_key(commune), ()))
 
     # -- first names ---------------------------------------------------------------
 

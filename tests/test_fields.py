@@ -178,10 +178,11 @@ def _row(form: Form, ref: RefData, postcode: list[OcrResult], ville: list[OcrRes
 def test_city_corrected_to_the_official_name_of_the_postcode(ref: RefData, surveillance_form: Form) -> None:
     res = _row(surveillance_form, ref, cands(("42000", 0.8)), cands(("ST ETIENE", 0.7)))
     assert res["ville"].value == "SAINT-ÉTIENNE" and res["ville"].flags == []
-    # and the city vouches for the postcode
-    assert res["code_postal"].confidence > 0.8 and res["code_postal"].flags == []
+    # SAINT-ÉTIENNE is also 42100: it cannot vouch for 42000 against 42100
+    assert res["code_postal"].confidence == pytest.approx(0.8) and res["code_postal"].flags == []
     res = _row(surveillance_form, ref, cands(("01400", 0.8)), cands(("chatillon s chalaronne", 0.7)))
     assert res["ville"].value == "CHÂTILLON-SUR-CHALARONNE"
+    assert res["code_postal"].confidence > 0.8  # a town with one code vouches for it
 
 
 def test_city_of_another_postcode_flags_both(ref: RefData, surveillance_form: Form) -> None:
@@ -211,6 +212,14 @@ def test_city_fitting_two_candidate_postcodes_does_not_vouch(ref: RefData, surve
     assert both["code_postal"].confidence < 0.6 < one["code_postal"].confidence
 
 
+def test_city_with_several_codes_a_digit_apart_does_not_vouch_for_one(ref: RefData, surveillance_form: Form) -> None:
+    # NANTES is 44000, 44100, 44200 and 44300: the town cannot tell which one was written
+    nantes = _row(surveillance_form, ref, cands(("44100", 0.9, "a")), cands(("Nantes", 0.9)))
+    poitiers = _row(surveillance_form, ref, cands(("86000", 0.9, "a")), cands(("Poitiers", 0.9)))
+    assert nantes["code_postal"].confidence == pytest.approx(0.9)
+    assert poitiers["code_postal"].confidence > 0.9
+
+
 def test_city_without_postcode(ref: RefData, surveillance_form: Form) -> None:
     known = read(surveillance_form, "ville", ref, ("bourg en bresse", 0.9))
     assert known.value == "BOURG-EN-BRESSE" and known.flags == []
@@ -222,10 +231,10 @@ def test_interpret_records_into_the_context(ref: RefData, surveillance_form: For
     """The per-cell API gives the same cross-check as interpret_row when called in order."""
     cols = {c.name: c for c in surveillance_form.columns}
     ctx = RowContext()
-    pc = interpret(cols["code_postal"], cands(("42000", 0.8)), ref, ctx)
-    assert ctx.postcode == "42000"
-    city = interpret(cols["ville"], cands(("st etienne", 0.7)), ref, ctx)
-    assert city.value == "SAINT-ÉTIENNE"
+    pc = interpret(cols["code_postal"], cands(("01400", 0.8)), ref, ctx)
+    assert ctx.postcode == "01400"
+    city = interpret(cols["ville"], cands(("chatillon s chalaronne", 0.7)), ref, ctx)
+    assert city.value == "CHÂTILLON-SUR-CHALARONNE"
     assert ctx.results["code_postal"] is pc and pc.confidence > 0.8
 
 

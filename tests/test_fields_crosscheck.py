@@ -31,6 +31,7 @@ def row(form: Form, ref: RefData, nom: str, prenom: str, email: str, conf: float
     [
         *("1.payet", "2.brun", "terence.rollandi4", "mathilde.boulanger7o", "eva.mass0n71", "hoarau3u"),
         *("cecilei993", "martinzool", "lea.gerardzoos"),  # the last two: a year read as letters
+        "160.collet39",  # a number before the name: ugo read as digits
     ],
 )
 def test_digits_and_letters_mixed_like_a_misreading(local: str) -> None:
@@ -162,3 +163,9 @@ def test_address_with_a_name_two_letters_off_is_doubted(ref: RefData, surveillan
             "low_confidence:email"
             not in row(surveillance_form, ref, "LEBLANC", "PAOLO", local + "@free.fr")["email"].flags
         ), local
+
+
+def test_bare_surname_address_is_doubted_for_a_lost_initial(ref: RefData, surveillance_form: Form) -> None:
+    bare = row(surveillance_form, ref, "BOUVIER", "LUC", "bouvier@hotmail.fr")["email"]
+    full = row(surveillance_form, ref, "BOUVIER", "LUC", "l.bouvier@hotmail.fr")["email"]
+    assert bare.confidence < full.confidence and bare.confidence < 0.9

@@ -137,6 +137,16 @@ def _interpret_alone(
     return result
 
 
+def _sibling_codes(code: str, commune: str | None, ref: RefData) -> bool:
+    """``commune`` also has a postcode one digit away from ``code``."""
+    if commune is None:
+        return False
+    return any(
+        other != code and sum(a != b for a, b in zip(other, code, strict=False)) == 1
+        for other in ref.postcodes_of(commune)
+    )
+
+
 def _cross_check(
     pc_col: Column,
     city_col: Column,
@@ -163,10 +173,11 @@ def _cross_check(
         alt = _interpret_alone(pc_col, [cand], ref, RowContext(), None)
         if not alt.flags and alt.value != code and ref.match_commune(city.raw, alt.value)[1] >= CLOSE_MATCH:
             others.append(alt)
-    if ref.match_commune(city.raw, code)[1] >= CLOSE_MATCH:
+    if (commune := ref.match_commune(city.raw, code))[1] >= CLOSE_MATCH:
         # The city only vouches for the code if it does not fit a rival code equally well
-        # (69003 vs 69008 are both LYON).
-        if not others:
+        # (69003 vs 69008 are both LYON), read or not: a city with several codes one
+        # digit apart (NANTES 44000, 44100) cannot tell which one was written.
+        if not others and not _sibling_codes(code, commune[0], ref):
             pc.confidence = round(corroborated_postcode_confidence(pc.confidence, True), 4)
         return city
     if others:

@@ -41,6 +41,8 @@ MIN_TOKEN = 4  #: shortest name word looked for (approximately) in an address
 CONFLICT_CAP = 0.45  #: ceiling on a field the other field contradicts
 SUPPORT_KEEP = 0.5  #: share of doubt left on a field the other corroborates
 RARER_RATIO = 4  #: of two listed first names, one this many times rarer is the suspect
+#: A local part that is the surname alone: the initial and dot before it are small, and lost.
+BARE_SURNAME_FACTOR = 0.8
 GLUED_FACTOR = 0.9  #: two names glued together (a dot may be lost)
 HYPHEN_FACTOR = 0.8  #: a hyphen between two different names (often an underscore)
 _SEPARATORS = re.compile(r"[._+-]")
@@ -184,8 +186,9 @@ def separator_doubt(local: str, names: list[NameField]) -> float:
     """Confidence factor for separators the reading may have lost or changed.
 
     Dots are small and underscores sit on the line: ``grondinluc`` may be
-    grondin.luc, ``jgarcia`` j.garcia, and a hyphen between a first name and a
-    surname (``rachid-guerin``) is more often an underscore.
+    grondin.luc, ``jgarcia`` j.garcia, a bare surname (``bouvier``) may have
+    lost a small initial and its dot (l.bouvier), and a hyphen between a first
+    name and a surname (``rachid-guerin``) is more often an underscore.
     """
     words, initials = _name_words(names)
     long_words = {w for w in words if len(w) >= 3}
@@ -197,6 +200,10 @@ def separator_doubt(local: str, names: list[NameField]) -> float:
                 head = letters[: -len(word)]
                 if head in long_words or head in initials:
                     factor = min(factor, GLUED_FACTOR)
+    segments = [seg for seg in _SEPARATORS.split(local.lower()) if seg]
+    surnames = {w for n, role in names if role != "first" for w in _parts(n.value)}
+    if len(segments) == 1 and segments[0].rstrip("0123456789") in surnames:
+        factor = min(factor, BARE_SURNAME_FACTOR)  # bouvier: l.bouvier with "l." lost?
     pieces = local.lower().split("-")
     for left, right in itertools.pairwise(pieces):
         lw = re.split(r"[._+]", left)[-1]

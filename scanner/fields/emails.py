@@ -230,6 +230,8 @@ def mixed_digits_letters(local: str) -> str | None:
     segments = re.split(r"[._+-]", local)
     if len(segments) > 1 and len(segments[0]) == 1 and segments[0].isdigit():
         return "digit initial"
+    if len(segments) > 1 and segments[0].isdigit() and any(c.isalpha() for c in segments[1]):
+        return "a number before the name"  # 160.collet39: ugo read as digits
     for seg in segments:
         if _year_in_letters(seg):
             return "a year read as letters"
