@@ -1,6 +1,6 @@
 """Calibrate the per-type confidence thresholds on a generated set.
 
-    .venv/bin/python tools/calibrate.py OUT_DIR --truth SET/truth.json \
+    .venv/bin/python tools/calibrate.py OUT_DIR... --truth SET/truth.json... \
         --form samples/foreign.yaml [--target 0.005] [--write scanner/data/thresholds.json]
 
 OUT_DIR is the output of ``petition-scan process`` on the set (its store holds
@@ -188,8 +188,8 @@ def calibrate(rows: list[Row], types: list[str], target: float, confidence: floa
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("out_dir", type=Path)
-    ap.add_argument("--truth", type=Path, required=True)
+    ap.add_argument("out_dir", type=Path, nargs="+", help="one or more processed sets")
+    ap.add_argument("--truth", type=Path, required=True, action="append", help="truth.json per OUT_DIR, in order")
     ap.add_argument("--form", default=None, help="form YAML for sheets without QR code")
     ap.add_argument("--target", type=float, default=0.005, help="silent error rate to stay under")
     ap.add_argument(
@@ -199,7 +199,9 @@ def main() -> None:
     ap.add_argument("--curve", type=Path, help="write the trade-off curve (JSON) here, for the run report")
     args = ap.parse_args()
     forms = FormRegistry.load(args.form)
-    rows = load_rows(args.out_dir, args.truth, forms)
+    if len(args.truth) != len(args.out_dir):
+        ap.error("give one --truth per OUT_DIR")
+    rows = [row for out, truth in zip(args.out_dir, args.truth, strict=True) for row in load_rows(out, truth, forms)]
     types = sorted({t for r in rows for t in r.conf})
     print(f"{len(rows)} rows, types {types}")
     print(f"{'target':>8} {'silent':>8} {'bound':>8} {'auto':>8}  thresholds")
@@ -218,7 +220,7 @@ def main() -> None:
             chosen = th
     if args.curve:
         doc = {
-            "set": str(args.truth),
+            "set": ", ".join(str(t) for t in args.truth),
             "rows": len(rows),
             "chosen_target": args.target,
             "confidence": level,
