@@ -272,3 +272,30 @@ def test_light_background_merged_with_the_sheet_is_not_taken_for_paper(flip: int
     assert quad is not None
     # every sheet corner found, each within 12 px (the order of a flipped sheet's corners changes)
     assert all(np.linalg.norm(quad - c, axis=1).min() < 12 for c in corners)
+
+
+@pytest.mark.parametrize("side", ["left", "bottom"])
+def test_table_keystoned_by_a_misplaced_corner_is_straightened(side: str) -> None:
+    """A page whose corner was placed 2% off (a blurred or shaded edge in a photo) keeps its
+    table keystoned: one side leans while the opposite does not, which no rotation undoes, and
+    the leaning rules were too broad a band to be rules (the table was refused)."""
+    img, truth = foreign_page({0: "DUPONT", 2: "MARTIN"}, dpi=DPI)
+    h, w = img.shape[:2]
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+    dst = src.copy()
+    if side == "left":
+        dst[0, 0] += 0.015 * h
+    else:
+        dst[3, 1] -= 0.015 * w
+    keystoned = cv2.warpPerspective(img, cv2.getPerspectiveTransform(src, dst), (w, h), borderValue=(255, 255, 255))
+    reg = register(_page(keystoned, "foreign.jpg"), FormRegistry([], FOREIGN_FORM))
+    rules = find_rules(reg.gray, reg.px_per_mm)
+    assert len(rules.ys) == len(truth.row_edges_mm) and len(rules.xs) == len(truth.col_edges_mm)
+    # the outer rules are straight: the same position at both ends, within 0.5 mm
+    ink = reg.gray < 128
+    k = reg.px_per_mm
+    y0, y1, x0, x1 = (round(v) for v in (rules.ys[0], rules.ys[-1], rules.xs[0], rules.xs[-1]))
+    r = round(3 * k)
+    left = [np.flatnonzero(ink[y, x0 - r : x0 + r]).mean() for y in (y0 + 5, y1 - 5)]
+    top = [np.flatnonzero(ink[y0 - r : y0 + r, x]).mean() for x in (x0 + 5, x1 - 5)]
+    assert abs(left[0] - left[1]) < 0.5 * k and abs(top[0] - top[1]) < 0.5 * k

@@ -24,6 +24,7 @@ from scanner.model import PageImage, Registered
 from scanner.register.common import downscale, flatten, halved
 from scanner.register.lines import ink_mask, rule_masks, rules_from_masks
 from scanner.register.quad import find_page_quad
+from scanner.register.straighten import table_correction
 
 #: Resolution of the analysis copy (skew, orientation); the output is TEMPLATE_DPI.
 ANALYSIS_DPI = 100.0
@@ -157,8 +158,13 @@ def _column_cost(xs: tuple[float, ...], form: Form) -> float | None:
     return float(np.mean([abs(a - b) for a, b in zip(matched, exp, strict=True)]) / max(1.0, x1 - x0))
 
 
-def choose_orientation(gray: np.ndarray, px_per_mm: float, form: Form) -> Orientation | bool:
-    """Quarter turn in which the form's table reads upright; else whether any ruled table was seen."""
+def choose_orientation(
+    gray: np.ndarray, px_per_mm: float, form: Form, masks: tuple[np.ndarray, np.ndarray] | None = None
+) -> Orientation | bool:
+    """Quarter turn in which the form's table reads upright; else whether any ruled table was seen.
+
+    ``masks``: ``rule_masks`` of ``gray`` when already made.
+    """
     scored: list[Orientation] = []
     seen_table = False
     h, w = gray.shape
@@ -168,7 +174,7 @@ def choose_orientation(gray: np.ndarray, px_per_mm: float, form: Form) -> Orient
     candidates = range(4)
     if aspect > 1.2:
         candidates = range(0, 4, 2) if (h > w) == (form.orientation == "portrait") else range(1, 4, 2)
-    hmask, vmask = rule_masks(ink_mask(gray), px_per_mm)
+    hmask, vmask = masks if masks is not None else rule_masks(ink_mask(gray), px_per_mm)
     for turns in candidates:
         if turns == 0:
             rules = rules_from_masks(hmask, vmask, px_per_mm)
@@ -253,8 +259,18 @@ def register_foreign(page: PageImage, gray: np.ndarray, form: Form) -> Registere
     if skew is None:
         raise no_table
     rot = _rotation(skew, size)
-    low = cv2.warpPerspective(small, scale_a @ rot @ rect @ unshrink, asize, flags=cv2.INTER_LINEAR, borderValue=255)
-    orient = choose_orientation(flatten(low), ka, form)
+    low = flatten(cv2.warpPerspective(small, scale_a @ rot @ rect @ unshrink, asize, flags=cv2.INTER_LINEAR,
+                                      borderValue=255))
+    masks = rule_masks(ink_mask(low), ka)
+    # the page's corners in a photo are only so exact: what perspective they leave, the rules show
+    fix = table_correction(*masks, ka)
+    if fix is not None:
+        rot = np.linalg.inv(scale_a) @ fix @ scale_a @ rot
+        low = flatten(cv2.warpPerspective(small, scale_a @ rot @ rect @ unshrink, asize, flags=cv2.INTER_LINEAR,
+                                          borderValue=255))
+        masks = rule_masks(ink_mask(low), ka)
+        notes.append("table straightened on its rules")
+    orient = choose_orientation(low, ka, form, masks)
     if orient is False:
         raise no_table
     if not isinstance(orient, Orientation):
