@@ -147,14 +147,10 @@ def _decide(prior: dict[str, float], plain: str, witnesses: Sequence[Witness]) -
             prior[_SOME_ACCENT] = q
     posterior: dict[str, float] = {}
     for spelling, p in prior.items():
+        # _SOME_ACCENT is an accented spelling no reader names: _likelihood prices it as such
         like = 1.0
-        for rates, seen in witnesses:
-            if spelling != _SOME_ACCENT:
-                like *= _likelihood(spelling, plain, (rates, seen))
-            elif has_accent(seen):
-                like *= rates.sees * (1.0 - rates.exact)  # accents, but not these
-            else:
-                like *= 1.0 - rates.sees
+        for witness in witnesses:
+            like *= _likelihood(spelling, plain, witness)
         posterior[spelling] = p * like
     total = sum(posterior.values())
     if total <= 0.0:

@@ -212,7 +212,7 @@ _YEARS = range(1920, 2030)
 def _year_in_letters(segment: str) -> bool:
     """``segment`` ends in four look-alike letters that spell a year (martinzool: 2001)."""
     tail = segment[-4:]
-    if len(segment) < 5 or len(tail) < 4 or not all(c in DIGITISH_LETTERS for c in tail):
+    if len(segment) < 5 or not all(c in DIGITISH_LETTERS for c in tail):
         return False
     return int(tail.translate(_AS_DIGIT)) in _YEARS
 
