@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,19 +39,41 @@ from scanner.ocr.base import InkCrop, clean_text, crop_to_ink, line_confidence, 
 MAX_RATIO = 32.0
 
 
-def bundled_rec_model() -> Path:
-    """The recognition model shipped inside the rapidocr wheel."""
-    spec = importlib.util.find_spec("rapidocr")
+@dataclass(frozen=True)
+class BundledModel:
+    """A PP-OCR recognition model shipped inside a Python wheel, and how to install it."""
+
+    module: str  #: the import name of the package that carries it
+    pattern: str  #: its file name under the package's ``models`` folder
+    install: str  #: the pip command that brings it
+
+
+#: PP-OCRv6 (small), in the rapidocr wheel: the main reader.
+PPOCR_V6 = BundledModel("rapidocr", "*_rec_*.onnx", ".venv/bin/pip install rapidocr onnxruntime")
+#: PP-OCRv4, in the rapidocr-onnxruntime 1.4 wheel: a second network, trained
+#: apart, as an independent witness. Only its model file is used, so its code's
+#: dependencies (opencv-python, which would clash with opencv-python-headless)
+#: are not installed: ``--no-deps``.
+PPOCR_V4 = BundledModel(
+    "rapidocr_onnxruntime",
+    "ch_PP-OCRv4_rec_infer.onnx",
+    ".venv/bin/pip install --no-deps rapidocr-onnxruntime==1.4.4",
+)
+
+
+def bundled_rec_model(model: BundledModel = PPOCR_V6) -> Path:
+    """The recognition model file shipped inside a wheel (never downloaded)."""
+    spec = importlib.util.find_spec(model.module)
     if spec is None or spec.origin is None:
         raise MissingDependencyError(
-            "the Python package 'rapidocr' is not installed",
-            hint="Install it in the project's environment: .venv/bin/pip install rapidocr onnxruntime",
+            f"the Python package {model.module!r}, which carries a recognition model, is not installed",
+            hint=f"Install it in the project's environment: {model.install}",
         )
-    models = sorted((Path(spec.origin).parent / "models").glob("*_rec_*.onnx"))
+    models = sorted((Path(spec.origin).parent / "models").glob(model.pattern))
     if not models:
         raise MissingDependencyError(
-            "rapidocr's bundled recognition model (models/*_rec_*.onnx) is missing",
-            hint="Reinstall the wheel: .venv/bin/pip install --force-reinstall rapidocr "
+            f"{model.module}'s bundled recognition model (models/{model.pattern}) is missing",
+            hint=f"Reinstall the wheel: {model.install} --force-reinstall "
             "(petition-scan never downloads models at run time).",
         )
     return models[-1]
@@ -117,6 +139,11 @@ class RapidSettings:
 
     pad: float = 0.05  #: white margin around the ink, x ink height (tight is best here)
     batch: int = 8  #: crops per ONNX call (sorted by width, so padding stays small)
+    #: Input columns per ONNX call (crops x padded width). The network's output is
+    #: one row of ~18,700 class scores per 8 columns, and onnxruntime holds several
+    #: copies of it during a call: eight wide e-mail crops took ~290 MB for an
+    #: instant, which set the worker's peak memory. Wide crops go in smaller batches.
+    batch_columns: int = 2048
     threads: int = 1  #: onnxruntime intra-op threads: the process pool gives parallelism
     #: Each character the free reading had outside the type's alphabet costs this factor.
     drop_penalty: float = 0.8
@@ -125,9 +152,10 @@ class RapidSettings:
 class RapidEngine:
     """An :class:`~scanner.ocr.base.OcrEngine` backed by the PP-OCR recogniser."""
 
-    name = "rapidocr"
-
-    def __init__(self, settings: RapidSettings | None = None, model: Path | None = None) -> None:
+    def __init__(
+        self, settings: RapidSettings | None = None, model: Path | None = None, name: str = "rapidocr"
+    ) -> None:
+        self.name = name
         self.settings = settings or RapidSettings()
         self._session: Any = _open_session(model or bundled_rec_model(), self.settings.threads)
         characters = _characters(self._session)
@@ -163,12 +191,30 @@ class RapidEngine:
                 crops.append((i, crop))
         # Similar widths together: each batch is padded to its widest crop.
         crops.sort(key=lambda item: item[1].image.shape[1] / item[1].image.shape[0])
-        for start in range(0, len(crops), self.settings.batch):
-            chunk = crops[start : start + self.settings.batch]
+        for chunk in self._batches(crops):
             probs = self._infer([crop.image for _, crop in chunk])
             for (i, crop), row in zip(chunk, probs, strict=True):
                 results[i] = self._decode(row, allowed, kind, crop)
         return results
+
+    def _batches(self, crops: list[tuple[int, InkCrop]]) -> Iterator[list[tuple[int, InkCrop]]]:
+        """Consecutive runs of the width-sorted crops, within both batch limits.
+
+        Each batch is padded to its last (widest) crop, so its input is
+        ``len(batch) x padded width`` columns; a lone crop wider than the
+        column budget still goes alone.
+        """
+        chunk: list[tuple[int, InkCrop]] = []
+        for item in crops:
+            height, width = item[1].image.shape[:2]
+            columns = math.ceil(INPUT_H * min(MAX_RATIO, width / height))
+            full = len(chunk) == self.settings.batch
+            if chunk and (full or (len(chunk) + 1) * columns > self.settings.batch_columns):
+                yield chunk
+                chunk = []
+            chunk.append(item)
+        if chunk:
+            yield chunk
 
     def _infer(self, images: list[np.ndarray]) -> np.ndarray:
         """Per-frame class probabilities, shape (n, frames, classes)."""
