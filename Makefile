@@ -31,14 +31,10 @@ system:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-# PP-OCRv4's model comes in the rapidocr-onnxruntime wheel; only the model file is
-# used, and its code's requirement opencv-python would clash with the headless
-# OpenCV 5 the project uses, hence --no-deps (scanner/ocr/rapid.py, PPOCR_V4).
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml
 	[ -x $(BIN)/python ] || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
-	$(BIN)/pip install -q --no-deps rapidocr-onnxruntime==1.4.4
 	touch $(STAMP)
 
 venv: $(STAMP)

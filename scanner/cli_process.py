@@ -37,7 +37,7 @@ def _parse_map(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @click.option("--debug", "debug_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write, per page, a PNG with the table, rows and cells the tool found.")
 @click.option("--engines", default="rapidocr,tesseract", show_default=True,
-              help="Recognition engines, comma-separated (rapidocr, tesseract, ppocrv4).")
+              help="Recognition engines, comma-separated (rapidocr, tesseract).")
 @click.option("--against", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="An existing list (CSV, e.g. the online petition's export) to find duplicates against.")
 @click.option("--map", "maps", multiple=True, metavar="COL=HEADER,...",
@@ -58,11 +58,10 @@ def process_cmd(inputs: tuple[Path, ...], out_dir: Path, form: str | None,
     Exit status: 0 all pages read, 1 some pages could not be read (the report
     says which and why), 2 bad usage or a bad form file.
     """
-    from scanner.ocr.base import ENGINE_NAMES
     from scanner.process import ProcessOptions, run_process
 
     names = tuple(e.strip() for e in engines.split(",") if e.strip())
-    bad = [n for n in names if n not in ENGINE_NAMES]
+    bad = [n for n in names if n not in ("rapidocr", "tesseract")]
     if bad or not names:
         raise click.BadParameter(f"unknown engine(s) {', '.join(bad) or '(none)'}", param_hint="--engines")
     opts = ProcessOptions(

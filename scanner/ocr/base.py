@@ -24,7 +24,7 @@ from scanner.forms import ColumnType
 from scanner.layout import Box
 from scanner.model import OcrResult
 
-ENGINE_NAMES = ("tesseract", "rapidocr", "ppocrv4")
+ENGINE_NAMES = ("tesseract", "rapidocr")
 
 #: Where Debian/Ubuntu packages put the Tesseract models, newest first.
 DEBIAN_TESSDATA = (
@@ -196,24 +196,23 @@ def check_engine(name: str) -> None:
     if name == "tesseract":
         _need_module("tesserocr", "tesserocr")
         find_tessdata()
-    elif name in ("rapidocr", "ppocrv4"):
+    elif name == "rapidocr":
+        _need_module("rapidocr", "rapidocr")
         _need_module("onnxruntime", "onnxruntime")
-        from scanner.ocr.rapid import PPOCR_V4, PPOCR_V6, bundled_rec_model
+        from scanner.ocr.rapid import bundled_rec_model
 
-        bundled_rec_model(PPOCR_V6 if name == "rapidocr" else PPOCR_V4)
+        bundled_rec_model()
     else:
         raise ValueError(f"unknown OCR engine {name!r}; known: {', '.join(ENGINE_NAMES)}")
 
 
 def make_engine(name: str) -> OcrEngine:
-    """Build an engine by name (see :data:`ENGINE_NAMES`), checking its dependencies."""
+    """Build an engine by name ("tesseract" or "rapidocr"), checking its dependencies."""
     check_engine(name)
     if name == "tesseract":
         from scanner.ocr.tesseract import TesseractEngine
 
         return TesseractEngine()
-    from scanner.ocr.rapid import PPOCR_V4, RapidEngine, bundled_rec_model
+    from scanner.ocr.rapid import RapidEngine
 
-    if name == "ppocrv4":
-        return RapidEngine(model=bundled_rec_model(PPOCR_V4), name=name)
     return RapidEngine()

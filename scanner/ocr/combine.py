@@ -40,7 +40,7 @@ from scanner.forms import ColumnType
 from scanner.model import OcrResult
 
 #: Order used to break exact ties; the engine that reads handwriting better first.
-ENGINE_PRIORITY = ("rapidocr", "ppocrv4", "tesseract")
+ENGINE_PRIORITY = ("rapidocr", "tesseract")
 
 _DIGIT_KINDS = (ColumnType.POSTCODE, ColumnType.PHONE, ColumnType.DATE)
 

@@ -39,41 +39,19 @@ from scanner.ocr.base import InkCrop, clean_text, crop_to_ink, line_confidence, 
 MAX_RATIO = 32.0
 
 
-@dataclass(frozen=True)
-class BundledModel:
-    """A PP-OCR recognition model shipped inside a Python wheel, and how to install it."""
-
-    module: str  #: the import name of the package that carries it
-    pattern: str  #: its file name under the package's ``models`` folder
-    install: str  #: the pip command that brings it
-
-
-#: PP-OCRv6 (small), in the rapidocr wheel: the main reader.
-PPOCR_V6 = BundledModel("rapidocr", "*_rec_*.onnx", ".venv/bin/pip install rapidocr onnxruntime")
-#: PP-OCRv4, in the rapidocr-onnxruntime 1.4 wheel: a second network, trained
-#: apart, as an independent witness. Only its model file is used, so its code's
-#: dependencies (opencv-python, which would clash with opencv-python-headless)
-#: are not installed: ``--no-deps``.
-PPOCR_V4 = BundledModel(
-    "rapidocr_onnxruntime",
-    "ch_PP-OCRv4_rec_infer.onnx",
-    ".venv/bin/pip install --no-deps rapidocr-onnxruntime==1.4.4",
-)
-
-
-def bundled_rec_model(model: BundledModel = PPOCR_V6) -> Path:
-    """The recognition model file shipped inside a wheel (never downloaded)."""
-    spec = importlib.util.find_spec(model.module)
+def bundled_rec_model() -> Path:
+    """The recognition model shipped inside the rapidocr wheel."""
+    spec = importlib.util.find_spec("rapidocr")
     if spec is None or spec.origin is None:
         raise MissingDependencyError(
-            f"the Python package {model.module!r}, which carries a recognition model, is not installed",
-            hint=f"Install it in the project's environment: {model.install}",
+            "the Python package 'rapidocr' is not installed",
+            hint="Install it in the project's environment: .venv/bin/pip install rapidocr onnxruntime",
         )
-    models = sorted((Path(spec.origin).parent / "models").glob(model.pattern))
+    models = sorted((Path(spec.origin).parent / "models").glob("*_rec_*.onnx"))
     if not models:
         raise MissingDependencyError(
-            f"{model.module}'s bundled recognition model (models/{model.pattern}) is missing",
-            hint=f"Reinstall the wheel: {model.install} --force-reinstall "
+            "rapidocr's bundled recognition model (models/*_rec_*.onnx) is missing",
+            hint="Reinstall the wheel: .venv/bin/pip install --force-reinstall rapidocr "
             "(petition-scan never downloads models at run time).",
         )
     return models[-1]
@@ -152,10 +130,9 @@ class RapidSettings:
 class RapidEngine:
     """An :class:`~scanner.ocr.base.OcrEngine` backed by the PP-OCR recogniser."""
 
-    def __init__(
-        self, settings: RapidSettings | None = None, model: Path | None = None, name: str = "rapidocr"
-    ) -> None:
-        self.name = name
+    name = "rapidocr"
+
+    def __init__(self, settings: RapidSettings | None = None, model: Path | None = None) -> None:
         self.settings = settings or RapidSettings()
         self._session: Any = _open_session(model or bundled_rec_model(), self.settings.threads)
         characters = _characters(self._session)

@@ -50,7 +50,7 @@ def test_unknown_engine_lists_the_known_ones() -> None:
         make_engine("easyocr")
 
 
-def test_every_engine_is_available_here() -> None:
+def test_both_engines_are_available_here() -> None:
     for name in base.ENGINE_NAMES:
         check_engine(name)
 
@@ -59,10 +59,3 @@ def test_missing_rapidocr_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "rapidocr", None)
     with pytest.raises(MissingDependencyError, match="rapidocr"):
         check_engine("rapidocr")
-
-
-def test_missing_ppocrv4_model_package_gives_the_no_deps_hint(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)
-    with pytest.raises(MissingDependencyError, match="rapidocr_onnxruntime") as caught:
-        make_engine("ppocrv4")
-    assert "--no-deps rapidocr-onnxruntime" in caught.value.hint
