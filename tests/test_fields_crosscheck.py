@@ -92,6 +92,8 @@ def test_agreeing_names_and_address_support_each_other(ref: RefData, surveillanc
         ("FLEURY", "JULIE", "t.fleury@gmail.com"),
         ("CLEMENT", "GUY", "uyclement@laposte.net"),
         ("LE BIHAN", "CATHY", "cathy.lebihanlo@icloud.com"),
+        ("CHARLES", "FARAH", "farah.charlesu@laposte.net"),
+        ("CHARLES", "FARAH", "farah.charlesu2@laposte.net"),
     ],
 )
 def test_address_contradicting_a_known_name_is_flagged(
@@ -101,6 +103,11 @@ def test_address_contradicting_a_known_name_is_flagged(
     assert res["email"].flags == ["low_confidence:email"] and res["email"].confidence <= 0.45
     assert res["email"].value == email  # never rewritten from the names
     assert not res["nom"].flags
+
+
+def test_first_name_initial_after_the_surname_is_not_doubted(ref: RefData, surveillance_form: Form) -> None:
+    res = row(surveillance_form, ref, "CHARLES", "FARAH", "charlesf@laposte.net", 0.9)
+    assert not res["email"].flags and res["email"].confidence >= 0.9
 
 
 def test_misread_name_contradicted_by_a_known_spelling_in_the_address(ref: RefData, surveillance_form: Form) -> None:

@@ -83,8 +83,14 @@ def test_known_surname_missing_its_first_or_last_letter_is_flagged(
 def test_space_between_two_surnames_is_flagged_but_particles_are_not(ref: RefData, surveillance_form: Form) -> None:
     r = read(surveillance_form, "nom", ref, "BRUNET GRONDIN")
     assert r.flags == ["low_confidence:nom"] and suggestions(r) == ["BRUNET-GRONDIN"]
-    for name in ("LE GOFF", "DA SILVA", "PEREZ-DE OLIVEIRA", "VAN DAMME"):
+    for name in ("LE GOFF", "DA SILVA", "PEREZ-DE OLIVEIRA", "VAN DAMME", "DE LA FONTAINE"):
         assert read(surveillance_form, "nom", ref, name).flags == [], name
+
+
+def test_a_particle_does_not_excuse_another_space(ref: RefData, surveillance_form: Form) -> None:
+    """MELYNA read as M EL YNA: the EL particle stands in it, but the first space follows no particle."""
+    r = read(surveillance_form, "prenom", ref, "M EL YNA")
+    assert r.flags == ["low_confidence:prenom"]
 
 
 @pytest.mark.parametrize(

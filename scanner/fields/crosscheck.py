@@ -47,6 +47,7 @@ GLUED_FACTOR = 0.9  #: two names glued together (a dot may be lost)
 HYPHEN_FACTOR = 0.8  #: a hyphen between two different names (often an underscore)
 _SEPARATORS = re.compile(r"[._+-]")
 _DIGITISH_TAIL = re.compile(f"[{''.join(sorted(DIGITISH_LETTERS))}]{{1,2}}[0-9]*")
+_STRAY_TAIL = re.compile(r"[a-z][0-9]*")
 
 #: One name field of the row and its column's role ("first", "last", "other").
 NameField = tuple[FieldResult, str]
@@ -142,6 +143,10 @@ def address_doubt(local: str, names: list[NameField]) -> str | None:
                 rest = seg[len(word) :]
                 if _DIGITISH_TAIL.fullmatch(rest) and any(ch.isalpha() for ch in rest):
                     return "look-alike letters after a name"  # lebihanlo, rodriguezz5
+                if _STRAY_TAIL.fullmatch(rest) and rest[0] not in initials:
+                    # A lone letter after a name is a first name's initial (dupontm) or a
+                    # misread digit of the number people add (charlesu for charles6).
+                    return "a stray letter after a name"
         short_near = any(len(w) == 3 and int(Levenshtein.distance(seg, w)) == 1 for w in words)
         if len(seg) >= 2 and seg.isalpha() and seg not in words and short_near:
             return "segment one letter off a short name"  # eo next to LEO

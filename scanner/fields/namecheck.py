@@ -153,7 +153,7 @@ def name_doubt(value: str, ref: RefData, role: str) -> NameDoubt | None:
     if role != "other":
         for part in value.split("-"):
             pieces = part.split()
-            if len(pieces) > 1 and not any(fold(p) in PARTICLES for p in pieces[:-1]):
+            if len(pieces) > 1 and not all(fold(p) in PARTICLES for p in pieces[:-1]):
                 return NameDoubt("space inside a name", value.replace(" ", "-"))
             joined = fold("".join(pieces))
             glued = len(pieces) > 1 and fold(pieces[0]) in GLUED_PARTICLES
