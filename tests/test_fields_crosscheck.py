@@ -6,7 +6,7 @@ import pytest
 
 from scanner.fields import interpret_row, interpretation_order
 from scanner.fields.crosscheck import cross_check, locate, name_in_address
-from scanner.fields.emails import mixed_digits_letters
+from scanner.fields.emails import mixed_digits_letters, odd_separators
 from scanner.forms import Column, ColumnType, Form
 from scanner.model import FieldResult, OcrResult
 from scanner.refdata import RefData
@@ -52,6 +52,19 @@ def test_usual_name_and_number_shapes_pass(local: str) -> None:
 def test_mixed_local_part_is_flagged(ref: RefData, surveillance_form: Form) -> None:
     r = row(surveillance_form, ref, "PAYET", "HUGO", "1.payet@gmail.com")["email"]
     assert r.value == "1.payet@gmail.com" and r.flags == ["low_confidence:email"] and r.confidence <= 0.45
+
+
+@pytest.mark.parametrize("local", ["+.deoliveira", "jean..dupont", "jean.-dupont", ".dupont", "dupont_", "a+.b"])
+def test_separators_at_an_end_or_side_by_side_are_flagged(ref: RefData, surveillance_form: Form, local: str) -> None:
+    assert odd_separators(local)
+    r = row(surveillance_form, ref, "DE OLIVEIRA", "ANNA", f"{local}@free.fr")["email"]
+    # syntax already refuses some (jean..dupont, .dupont); the others are doubted
+    assert r.flags in (["low_confidence:email"], ["invalid:email"]) and r.confidence <= 0.45
+
+
+@pytest.mark.parametrize("local", ["a.deoliveira", "jean-pierre.martin", "marie_dupont+petition", "j.b.martin"])
+def test_separators_between_words_pass(local: str) -> None:
+    assert not odd_separators(local)
 
 
 # -- finding a name in an address ----------------------------------------------------------------

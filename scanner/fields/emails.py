@@ -119,7 +119,9 @@ def _prepare(text: str) -> tuple[str, float]:
         text, factor = text.replace(",", "."), COMMA_FACTOR
     while "@@" in text:
         text = text.replace("@@", "@")
-    return text.strip(".;:'\"<>()[]"), factor
+    # A dot before the address is kept (and the address refused as written): it is
+    # what is left of an initial the engines lost (j.dupont read .dupont), not noise.
+    return text.lstrip(";:'\"<>()[]").rstrip(".;:'\"<>()[]"), factor
 
 
 #: The systematic handwriting confusions (r read as k, u as v), undone when that gives a known domain.
@@ -250,11 +252,21 @@ def mixed_digits_letters(local: str) -> str | None:
     return None
 
 
+def odd_separators(local: str) -> bool:
+    """A separator at either end of the local part or next to another (``+.deoliveira``).
+
+    Legal in places, but people do not write such addresses: a stroke or a
+    letter was taken for punctuation (``a.deoliveira`` read ``+.deoliveira``).
+    """
+    return any(not seg for seg in re.split(r"[._+-]", local))
+
+
 def check_email(result: FieldResult) -> FieldResult:
-    """Flag (in place) an address whose local part mixes digits and letters suspiciously."""
+    """Flag (in place) an address whose local part mixes digits and letters, or separators, suspiciously."""
     if not result.value or "@" not in result.value or any(f.startswith("invalid:") for f in result.flags):
         return result
-    if mixed_digits_letters(result.value.split("@", 1)[0]) is not None:
+    local = result.value.split("@", 1)[0]
+    if mixed_digits_letters(local) is not None or odd_separators(local):
         result.confidence = round(min(result.confidence, MIXED_CAP), 4)
         flag = f"low_confidence:{result.column}"
         if flag not in result.flags:
