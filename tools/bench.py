@@ -51,15 +51,46 @@ def run_process(inputs: Path, out: Path, workers: int, extra: list[str] | None =
     return wall, max(peak, before)
 
 
-def peak_rss_of(cmd: list[str]) -> int:
-    """Peak RSS (kB) of the largest process in a fresh child tree."""
-    code = (
-        "import resource,subprocess,sys;"
-        "subprocess.run(sys.argv[1:],capture_output=True);"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-    )
-    out = subprocess.run([sys.executable, "-c", code, *cmd], capture_output=True, text=True, check=True)
-    return int(out.stdout.strip())
+def _tree_hwm_kb(root: int) -> dict[int, int]:
+    """VmHWM (peak resident set, kB) of ``root`` and every descendant alive now."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    out: dict[int, int] = {}
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    out[pid] = int(line.split()[1])
+        except OSError:
+            continue
+    return out
+
+
+def peak_rss_of(cmd: list[str], every: float = 0.1) -> int:
+    """Peak RSS (kB) of the largest process of ``cmd``'s tree (the main process or a worker).
+
+    Sampled from /proc while it runs: the kernel's peak (VmHWM) of each process
+    is kept to its last sample (growth in a process's last 0.1 s is missed).
+    ``getrusage(RUSAGE_CHILDREN)`` is not enough: the pool's workers are not waited for at the end (that overlaps their
+    shutdown with the export), so their peak may never reach it.
+    """
+    peaks: dict[int, int] = {}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while proc.poll() is None:
+        for pid, kb in _tree_hwm_kb(proc.pid).items():
+            peaks[pid] = max(peaks.get(pid, 0), kb)
+        time.sleep(every)
+    return max(peaks.values(), default=0)
 
 
 def stage_times(inputs: Path, limit: int) -> dict[str, object]:
