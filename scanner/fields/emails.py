@@ -119,9 +119,7 @@ def _prepare(text: str) -> tuple[str, float]:
         text, factor = text.replace(",", "."), COMMA_FACTOR
     while "@@" in text:
         text = text.replace("@@", "@")
-    # A dot before the address is kept (and the address refused as written): it is
-    # what is left of an initial the engines lost (j.dupont read .dupont), not noise.
-    return text.lstrip(";:'\"<>()[]").rstrip(".;:'\"<>()[]"), factor
+    return text.strip(".;:'\"<>()[]"), factor
 
 
 #: The systematic handwriting confusions (r read as k, u as v), undone when that gives a known domain.
@@ -172,7 +170,9 @@ def _split_without_at(text: str) -> tuple[str, str, float, bool] | None:
 
 def read_email(candidate: OcrResult) -> Reading:
     text, factor = _prepare(candidate.text)
-    doubt = False
+    # A dot before the address may be a speck, or what is left of an initial the
+    # engines lost (j.dupont read .dupont): dropped, but a person checks.
+    doubt = candidate.text.lstrip().startswith(".")
     if text.count("@") == 1:
         local, domain = text.split("@")
     elif "@" not in text and (split := _split_without_at(text)) is not None:

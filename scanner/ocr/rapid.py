@@ -34,6 +34,7 @@ from scanner.errors import MissingDependencyError
 from scanner.forms import ColumnType
 from scanner.model import OcrResult
 from scanner.ocr.base import InkCrop, clean_text, crop_to_ink, line_confidence, rules_for
+from scanner.ocr.separators import dash_read_as_dot, find_mark
 
 #: Widest input, as width / height: 32 x 48 px is longer than any cell's writing.
 MAX_RATIO = 32.0
@@ -111,6 +112,35 @@ def _normalised(gray: np.ndarray, max_ratio: float) -> np.ndarray:
     return padded
 
 
+#: Output frames per input column: the recogniser downsamples the width by 8.
+FRAME_COLUMNS = 8
+#: Ceiling on an e-mail whose local-part dot is drawn as a dash (an underscore or
+#: hyphen the network read as a dot): the shape contradicts the reading.
+DASH_AS_DOT_CAP = 0.5
+
+
+def _char_columns(span: list[int], image: np.ndarray) -> tuple[float, float]:
+    """The crop columns under a character's frames (one frame of slack each side)."""
+    h, w = image.shape[:2]
+    resized_w = min(int(INPUT_H * MAX_RATIO), math.ceil(INPUT_H * w / h))
+    scale = w / resized_w
+    return (min(span) - 1) * FRAME_COLUMNS * scale, (max(span) + 2) * FRAME_COLUMNS * scale
+
+
+def _dash_read_as_dot(chars: list[str], spans: list[list[int]], image: np.ndarray) -> bool:
+    """A dot read before the '@' whose mark on paper is a dash (see :mod:`scanner.ocr.separators`)."""
+    if "." not in chars or "@" not in chars:
+        return False
+    at = chars.index("@")
+    marks = [
+        (i < at, find_mark(image, *_char_columns(spans[i], image)))
+        for i, ch in enumerate(chars)
+        if ch == "." and i != at
+    ]
+    local = [m for before, m in marks if before]
+    return bool(local) and dash_read_as_dot(local, [m for before, m in marks if not before])
+
+
 @dataclass(frozen=True)
 class RapidSettings:
     """Preparation and batching; defaults tuned on synthetic seed 1."""
@@ -121,7 +151,7 @@ class RapidSettings:
     #: one row of ~18,700 class scores per 8 columns, and onnxruntime holds several
     #: copies of it during a call: eight wide e-mail crops took ~290 MB for an
     #: instant, which set the worker's peak memory. Wide crops go in smaller batches.
-    batch_columns: int = 2048
+    batch_columns: int = 1024
     threads: int = 1  #: onnxruntime intra-op threads: the process pool gives parallelism
     #: Each character the free reading had outside the type's alphabet costs this factor.
     drop_penalty: float = 0.8
@@ -220,12 +250,16 @@ class RapidEngine:
                 confs[-1] = max(confs[-1], float(peak[t]))
                 spans[-1].append(t)
             previous = int(k)
+        dash = False
         if kind == ColumnType.EMAIL:
             self._force_at_sign(probs, chars, confs, spans)
+            dash = _dash_read_as_dot(chars, spans, crop.image)
         text, _ = clean_text("".join(chars), kind)
         if not text:
             return OcrResult("", 0.0, crop.box, self.name)
         confidence = line_confidence(confs) * self.settings.drop_penalty ** self._outside(probs, kind)
+        if dash:
+            confidence = min(confidence, DASH_AS_DOT_CAP)
         return OcrResult(text, round(confidence, 4), crop.box, self.name)
 
     def _force_at_sign(self, probs: np.ndarray, chars: list[str], confs: list[float], spans: list[list[int]]) -> None:

@@ -1,0 +1,90 @@
+"""Is the dot an engine read in an e-mail really a dot? Its shape on the paper says.
+
+Handwritten ``_`` and ``-`` between two names are short dashes, and PP-OCR
+often reads them as ``.`` with full confidence (``manel.petit`` for
+manel_petit): the network's confidence carries no trace of the doubt, but the
+pixels do. A dot is a small round mark; a dash is flat and wider than it is
+tall. The same cell usually holds real dots too (``.fr``, ``.com`` after the
+``@``), which show how this writer's dots look, so the measure adapts to the
+hand and the pen.
+
+Only shapes of punctuation marks are measured, within one cell: nothing about
+the writer's handwriting is kept or compared across people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+#: Ink darker than this (gray) is ink, as in :func:`scanner.ocr.base.crop_to_ink`.
+DARK = 150
+#: A mark this many times wider than tall is a dash, not a dot...
+DASH_RATIO = 1.8
+#: ... and, when the cell has a real dot to compare with, this many times wider than it.
+DASH_VS_DOT = 1.4
+#: A punctuation mark is smaller than this share of the ink height (letters are taller).
+MARK_MAX_HEIGHT = 0.4
+
+
+@dataclass(frozen=True)
+class Mark:
+    """The bounding box of one small ink mark in a crop (px)."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    @property
+    def width(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+
+def find_mark(image: np.ndarray, x0: float, x1: float) -> Mark | None:
+    """The small mark whose centre lies in columns ``[x0, x1)`` of ``image``, or None.
+
+    ``image`` is a gray crop of one line of writing. Components at least
+    :data:`MARK_MAX_HEIGHT` of the ink's height are letters and are skipped;
+    of the rest, the one nearest the middle of the range wins.
+    """
+    ink = (image < DARK).astype(np.uint8)
+    rows = np.flatnonzero(ink.any(axis=1))
+    if len(rows) == 0:
+        return None
+    ink_height = int(rows[-1] - rows[0] + 1)
+    n, _, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    middle = (x0 + x1) / 2
+    best: tuple[float, Mark] | None = None
+    for k in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[k])
+        cx = float(centroids[k][0])
+        if not x0 <= cx < x1 or h >= MARK_MAX_HEIGHT * ink_height or area < 3:
+            continue
+        distance = abs(cx - middle)
+        if best is None or distance < best[0]:
+            best = (distance, Mark(x, y, x + w, y + h))
+    return best[1] if best else None
+
+
+def dash_read_as_dot(local_dots: Sequence[Mark | None], reference_dots: Sequence[Mark | None]) -> bool:
+    """Whether any of the local part's dots is drawn as a dash.
+
+    ``reference_dots`` are the same cell's dots after the ``@`` (real dots of
+    the domain); a mark that is not clearly wider than them is not doubted.
+    """
+    widths = [m.width for m in reference_dots if m is not None]
+    reference = float(np.median(widths)) if widths else None
+    for mark in local_dots:
+        if mark is None or mark.width < DASH_RATIO * max(mark.height, 1):
+            continue
+        if reference is None or mark.width >= DASH_VS_DOT * reference:
+            return True
+    return False
