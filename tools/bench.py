@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -37,8 +38,16 @@ def generate(out: Path, sheets: int, seed: int) -> Path:
     return out
 
 
+def fresh(out: Path) -> Path:
+    """An empty output folder: a store left by an earlier run would make ``process`` skip
+    every page it already holds (resumable runs), and time or measure nothing."""
+    shutil.rmtree(out, ignore_errors=True)
+    return out
+
+
 def run_process(inputs: Path, out: Path, workers: int, extra: list[str] | None = None) -> tuple[float, int]:
     """Wall time and peak RSS (kB, largest process) of one ``process`` run."""
+    fresh(out)
     exe = ROOT / ".venv" / "bin" / "petition-scan"
     cmd = [str(exe), "process", str(inputs), "--out", str(out), "--workers", str(workers), "-q", *(extra or [])]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -79,18 +88,26 @@ def _tree_hwm_kb(root: int) -> dict[int, int]:
 def peak_rss_of(cmd: list[str], every: float = 0.1) -> int:
     """Peak RSS (kB) of the largest process of ``cmd``'s tree (the main process or a worker).
 
-    Sampled from /proc while it runs: the kernel's peak (VmHWM) of each process
-    is kept to its last sample (growth in a process's last 0.1 s is missed).
-    ``getrusage(RUSAGE_CHILDREN)`` is not enough: the pool's workers are not waited for at the end (that overlaps their
-    shutdown with the export), so their peak may never reach it.
+    Two readings, the larger kept: ``getrusage(RUSAGE_CHILDREN)`` in a fresh
+    wrapper process (exact, but only for processes reaped before the wrapper
+    ends: the pool's workers are not waited for), and the kernel's peak (VmHWM)
+    of every process of the tree sampled from /proc while it runs (growth in a
+    process's last ``every`` seconds is missed).
     """
+    code = (
+        "import resource,subprocess,sys;"
+        "subprocess.run(sys.argv[1:],capture_output=True);"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
     peaks: dict[int, int] = {}
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-c", code, *cmd], stdout=subprocess.PIPE, text=True)
     while proc.poll() is None:
         for pid, kb in _tree_hwm_kb(proc.pid).items():
-            peaks[pid] = max(peaks.get(pid, 0), kb)
+            if pid != proc.pid:  # the wrapper itself is small and not the tool
+                peaks[pid] = max(peaks.get(pid, 0), kb)
         time.sleep(every)
-    return max(peaks.values(), default=0)
+    reaped = int((proc.stdout.read() if proc.stdout else "0").strip() or 0)
+    return max(reaped, *peaks.values())
 
 
 def stage_times(inputs: Path, limit: int) -> dict[str, object]:
@@ -213,8 +230,8 @@ def main() -> None:
         ten = generate(args.out / "set-10", 10, args.seed + 1)
         big = generate(args.out / f"set-{args.big}", args.big, args.seed + 2)
         exe = str(ROOT / ".venv" / "bin" / "petition-scan")
-        m10 = peak_rss_of([exe, "process", str(ten), "--out", str(args.out / "mem-10"), "-q"])
-        mbig = peak_rss_of([exe, "process", str(big), "--out", str(args.out / "mem-big"), "-q"])
+        m10 = peak_rss_of([exe, "process", str(ten), "--out", str(fresh(args.out / "mem-10")), "-q"])
+        mbig = peak_rss_of([exe, "process", str(big), "--out", str(fresh(args.out / "mem-big")), "-q"])
         report["peak_rss_mb_10_pages"] = m10 / 1024
         report[f"peak_rss_mb_{args.big}_pages"] = mbig / 1024
         report["memory_ratio"] = mbig / m10
