@@ -135,7 +135,7 @@ def _dash_read_as_dot(chars: list[str], spans: list[list[int]], image: np.ndarra
     marks = [
         (i < at, find_mark(image, *_char_columns(spans[i], image)))
         for i, ch in enumerate(chars)
-        if ch == "." and i != at
+        if ch == "."
     ]
     local = [m for before, m in marks if before]
     return bool(local) and dash_read_as_dot(local, [m for before, m in marks if not before])
