@@ -15,10 +15,11 @@ the writer's handwriting is kept or compared across people.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from scanner.layout import Box
 
 #: Ink darker than this (gray) is ink, as in :func:`scanner.ocr.base.crop_to_ink`.
 DARK = 150
@@ -30,26 +31,8 @@ DASH_VS_DOT = 1.4
 MARK_MAX_HEIGHT = 0.4
 
 
-@dataclass(frozen=True)
-class Mark:
-    """The bounding box of one small ink mark in a crop (px)."""
-
-    x0: int
-    y0: int
-    x1: int
-    y1: int
-
-    @property
-    def width(self) -> int:
-        return self.x1 - self.x0
-
-    @property
-    def height(self) -> int:
-        return self.y1 - self.y0
-
-
-def find_mark(image: np.ndarray, x0: float, x1: float) -> Mark | None:
-    """The small mark whose centre lies in columns ``[x0, x1)`` of ``image``, or None.
+def find_mark(image: np.ndarray, x0: float, x1: float) -> Box | None:
+    """The box of the small mark whose centre lies in columns ``[x0, x1)`` of ``image``, or None.
 
     ``image`` is a gray crop of one line of writing. Components at least
     :data:`MARK_MAX_HEIGHT` of the ink's height are letters and are skipped;
@@ -62,7 +45,7 @@ def find_mark(image: np.ndarray, x0: float, x1: float) -> Mark | None:
     ink_height = int(rows[-1] - rows[0] + 1)
     n, _, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
     middle = (x0 + x1) / 2
-    best: tuple[float, Mark] | None = None
+    best: tuple[float, Box] | None = None
     for k in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[k])
         cx = float(centroids[k][0])
@@ -70,21 +53,21 @@ def find_mark(image: np.ndarray, x0: float, x1: float) -> Mark | None:
             continue
         distance = abs(cx - middle)
         if best is None or distance < best[0]:
-            best = (distance, Mark(x, y, x + w, y + h))
+            best = (distance, Box(x, y, x + w, y + h))
     return best[1] if best else None
 
 
-def dash_read_as_dot(local_dots: Sequence[Mark | None], reference_dots: Sequence[Mark | None]) -> bool:
+def dash_read_as_dot(local_dots: Sequence[Box | None], reference_dots: Sequence[Box | None]) -> bool:
     """Whether any of the local part's dots is drawn as a dash.
 
     ``reference_dots`` are the same cell's dots after the ``@`` (real dots of
     the domain); a mark that is not clearly wider than them is not doubted.
     """
-    widths = [m.width for m in reference_dots if m is not None]
+    widths = [m.w for m in reference_dots if m is not None]
     reference = float(np.median(widths)) if widths else None
     for mark in local_dots:
-        if mark is None or mark.width < DASH_RATIO * max(mark.height, 1):
+        if mark is None or mark.w < DASH_RATIO * max(mark.h, 1):
             continue
-        if reference is None or mark.width >= DASH_VS_DOT * reference:
+        if reference is None or mark.w >= DASH_VS_DOT * reference:
             return True
     return False

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from scanner.forms import ColumnType
+from scanner.layout import Box
 from scanner.ocr.rapid import DASH_AS_DOT_CAP, RapidEngine
-from scanner.ocr.separators import Mark, dash_read_as_dot, find_mark
+from scanner.ocr.separators import dash_read_as_dot, find_mark
 
 #: E-mail cells cut from generated sheets (seeds 83, 71 and 2718) by the real layout
 #: stage: the first two carry an underscore PP-OCR reads as a dot at 0.9+ confidence.
@@ -29,18 +30,18 @@ def _line(marks: list[tuple[int, int, int, int]]) -> np.ndarray:
 
 def test_find_mark_skips_letters_and_takes_the_nearest_small_mark() -> None:
     img = _line([(60, 44, 5, 5), (100, 45, 16, 4)])
-    assert find_mark(img, 90, 130) == Mark(100, 45, 116, 49)
-    assert find_mark(img, 50, 75) == Mark(60, 44, 65, 49)
+    assert find_mark(img, 90, 130) == Box(100, 45, 116, 49)
+    assert find_mark(img, 50, 75) == Box(60, 44, 65, 49)
     assert find_mark(img, 5, 20) is None  # only a letter there
     assert find_mark(np.full((20, 20), 255, np.uint8), 0, 20) is None
 
 
 def test_a_flat_mark_wider_than_the_cells_dots_is_a_dash() -> None:
-    dot, dash = Mark(0, 0, 4, 4), Mark(0, 0, 12, 4)
+    dot, dash = Box(0, 0, 4, 4), Box(0, 0, 12, 4)
     assert dash_read_as_dot([dash], [dot])
     assert dash_read_as_dot([dash], [])  # no dot to compare with: the shape alone
     assert not dash_read_as_dot([dot], [dot])
-    assert not dash_read_as_dot([Mark(0, 0, 8, 4)], [Mark(0, 0, 7, 4)])  # this hand's dots are as wide
+    assert not dash_read_as_dot([Box(0, 0, 8, 4)], [Box(0, 0, 7, 4)])  # this hand's dots are as wide
     assert not dash_read_as_dot([None], [dot])
 
 
