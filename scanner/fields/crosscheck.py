@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-from scanner.fields.emails import DIGITISH_LETTERS
+from scanner.fields.emails import DIGITISH_LETTERS, SEPARATORS
 from scanner.fields.namecheck import LETTERS_ENGINE, flag_low, is_known_name
 from scanner.model import FieldResult
 from scanner.refdata import RefData, fold
@@ -45,7 +45,6 @@ RARER_RATIO = 4  #: of two listed first names, one this many times rarer is the 
 BARE_SURNAME_FACTOR = 0.8
 GLUED_FACTOR = 0.9  #: two names glued together (a dot may be lost)
 HYPHEN_FACTOR = 0.8  #: a hyphen between two different names (often an underscore)
-_SEPARATORS = re.compile(r"[._+-]")
 _DIGITISH_TAIL = re.compile(f"[{''.join(sorted(DIGITISH_LETTERS))}]{{1,2}}[0-9]*")
 _STRAY_TAIL = re.compile(r"[a-z][0-9]*")
 
@@ -109,7 +108,7 @@ def locate(token: str, text: str) -> tuple[int, str]:
 
 def name_in_address(name: str, local: str) -> NameInAddress:
     """How the words of ``name`` appear in ``local``, the part of an address before '@'."""
-    text = _SEPARATORS.sub("", local.lower())
+    text = SEPARATORS.sub("", local.lower())
     near: NameInAddress | None = None
     for token in _tokens(name):
         if token in text:
@@ -136,7 +135,7 @@ def _name_words(names: list[NameField]) -> tuple[set[str], set[str]]:
 def address_doubt(local: str, names: list[NameField]) -> str | None:
     """Why the local part, read next to these names, looks misread (None if it does not)."""
     words, initials = _name_words(names)
-    segments = [s for s in _SEPARATORS.split(local.lower()) if s]
+    segments = [s for s in SEPARATORS.split(local.lower()) if s]
     for seg in segments:
         for word in words:
             if len(word) >= MIN_TOKEN and seg.startswith(word) and seg != word:
@@ -198,14 +197,14 @@ def separator_doubt(local: str, names: list[NameField]) -> float:
     words, initials = _name_words(names)
     long_words = {w for w in words if len(w) >= 3}
     factor = 1.0
-    for seg in _SEPARATORS.split(local.lower()):
+    for seg in SEPARATORS.split(local.lower()):
         letters = seg.rstrip("0123456789")
         for word in long_words:
             if letters.endswith(word) and len(letters) > len(word):
                 head = letters[: -len(word)]
                 if head in long_words or head in initials:
                     factor = min(factor, GLUED_FACTOR)
-    segments = [seg for seg in _SEPARATORS.split(local.lower()) if seg]
+    segments = [seg for seg in SEPARATORS.split(local.lower()) if seg]
     surnames = {w for n, role in names if role != "first" for w in _parts(n.value)}
     if len(segments) == 1 and segments[0].rstrip("0123456789") in surnames:
         factor = min(factor, BARE_SURNAME_FACTOR)  # bouvier: l.bouvier with "l." lost?
@@ -226,7 +225,7 @@ def address_explained(local: str, names: list[NameField]) -> bool:
     """
     words, initials = _name_words(names)
     found_name = False
-    segments = [s for s in _SEPARATORS.split(local.lower()) if s]
+    segments = [s for s in SEPARATORS.split(local.lower()) if s]
     for seg in segments:
         letters = seg.rstrip("0123456789")
         digits = seg[len(letters) :]
@@ -302,7 +301,7 @@ def cross_check(email: FieldResult, names: Sequence[NameField], ref: RefData) ->
     if not _usable(email) or "@" not in email.value:
         return
     local = email.value.split("@", 1)[0]
-    text = _SEPARATORS.sub("", local.lower())
+    text = SEPARATORS.sub("", local.lower())
     usable = [(n, role) for n, role in names if _usable(n)]
     trusted: list[NameField] = []
     for name, role in usable:

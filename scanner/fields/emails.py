@@ -203,6 +203,8 @@ DIGITISH_LETTERS = frozenset("oilzsbgq")
 #: Confidence ceiling of an address whose local part mixes digits and letters suspiciously.
 MIXED_CAP = 0.45
 _RUNS = re.compile(r"[a-z]+|[0-9]+")
+#: What people put between the words of an address.
+SEPARATORS = re.compile(r"[._+-]")
 
 
 #: Digit each look-alike letter most often stands for.
@@ -229,7 +231,7 @@ def mixed_digits_letters(local: str) -> str | None:
     (``rollandi4``, ``cecilei993``: i for 1; ``rodriguezz5``: z for 2), or a
     year read all as letters (``martinzool``: 2001).
     """
-    segments = re.split(r"[._+-]", local)
+    segments = SEPARATORS.split(local)
     if len(segments) > 1 and len(segments[0]) == 1 and segments[0].isdigit():
         return "digit initial"
     if len(segments) > 1 and segments[0].isdigit() and any(c.isalpha() for c in segments[1]):
@@ -258,7 +260,7 @@ def odd_separators(local: str) -> bool:
     Legal in places, but people do not write such addresses: a stroke or a
     letter was taken for punctuation (``a.deoliveira`` read ``+.deoliveira``).
     """
-    return any(not seg for seg in re.split(r"[._+-]", local))
+    return any(not seg for seg in SEPARATORS.split(local))
 
 
 def check_email(result: FieldResult) -> FieldResult:
