@@ -34,7 +34,7 @@ from scanner.errors import MissingDependencyError
 from scanner.forms import ColumnType
 from scanner.model import OcrResult
 from scanner.ocr.base import InkCrop, clean_text, crop_to_ink, line_confidence, rules_for
-from scanner.ocr.separators import dash_read_as_dot, find_mark
+from scanner.ocr.separators import dash_read_as_dot, find_marks
 
 #: Widest input, as width / height: 32 x 48 px is longer than any cell's writing.
 MAX_RATIO = 32.0
@@ -119,26 +119,29 @@ FRAME_COLUMNS = 8
 DASH_AS_DOT_CAP = 0.5
 
 
+def _input_columns(image: np.ndarray) -> int:
+    """Width of a crop once scaled to the network's input height (capped at MAX_RATIO)."""
+    h, w = image.shape[:2]
+    return math.ceil(INPUT_H * min(MAX_RATIO, w / h))
+
+
 def _char_columns(span: list[int], image: np.ndarray) -> tuple[float, float]:
     """The crop columns under a character's frames (one frame of slack each side)."""
-    h, w = image.shape[:2]
-    resized_w = min(int(INPUT_H * MAX_RATIO), math.ceil(INPUT_H * w / h))
-    scale = w / resized_w
+    scale = image.shape[1] / _input_columns(image)
     return (min(span) - 1) * FRAME_COLUMNS * scale, (max(span) + 2) * FRAME_COLUMNS * scale
 
 
 def _dash_read_as_dot(chars: list[str], spans: list[list[int]], image: np.ndarray) -> bool:
     """A dot read before the '@' whose mark on paper is a dash (see :mod:`scanner.ocr.separators`)."""
-    if "." not in chars or "@" not in chars:
+    if "@" not in chars:
         return False
     at = chars.index("@")
-    marks = [
-        (i < at, find_mark(image, *_char_columns(spans[i], image)))
-        for i, ch in enumerate(chars)
-        if ch == "."
-    ]
-    local = [m for before, m in marks if before]
-    return bool(local) and dash_read_as_dot(local, [m for before, m in marks if not before])
+    local = [i for i in range(at) if chars[i] == "."]
+    if not local:
+        return False
+    domain = [i for i in range(at + 1, len(chars)) if chars[i] == "."]
+    marks = find_marks(image, [_char_columns(spans[i], image) for i in local + domain])
+    return dash_read_as_dot(marks[: len(local)], marks[len(local) :])
 
 
 @dataclass(frozen=True)
@@ -215,8 +218,7 @@ class RapidEngine:
         """
         chunk: list[tuple[int, InkCrop]] = []
         for item in crops:
-            height, width = item[1].image.shape[:2]
-            columns = math.ceil(INPUT_H * min(MAX_RATIO, width / height))
+            columns = _input_columns(item[1].image)
             full = len(chunk) == self.settings.batch
             if chunk and (full or (len(chunk) + 1) * columns > self.settings.batch_columns):
                 yield chunk

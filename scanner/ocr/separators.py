@@ -31,30 +31,31 @@ DASH_VS_DOT = 1.4
 MARK_MAX_HEIGHT = 0.4
 
 
-def find_mark(image: np.ndarray, x0: float, x1: float) -> Box | None:
-    """The box of the small mark whose centre lies in columns ``[x0, x1)`` of ``image``, or None.
+def find_marks(image: np.ndarray, ranges: Sequence[tuple[float, float]]) -> list[Box | None]:
+    """For each column range ``[x0, x1)``, the box of the small mark centred in it, or None.
 
-    ``image`` is a gray crop of one line of writing. Components at least
-    :data:`MARK_MAX_HEIGHT` of the ink's height are letters and are skipped;
-    of the rest, the one nearest the middle of the range wins.
+    ``image`` is a gray crop of one line of writing (its components are found
+    once for all the ranges). Components at least :data:`MARK_MAX_HEIGHT` of
+    the ink's height are letters and are skipped; of the rest, the one nearest
+    the middle of the range wins.
     """
     ink = (image < DARK).astype(np.uint8)
     rows = np.flatnonzero(ink.any(axis=1))
     if len(rows) == 0:
-        return None
+        return [None] * len(ranges)
     ink_height = int(rows[-1] - rows[0] + 1)
     n, _, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    middle = (x0 + x1) / 2
-    best: tuple[float, Box] | None = None
-    for k in range(1, n):
-        x, y, w, h, area = (int(v) for v in stats[k])
-        cx = float(centroids[k][0])
-        if not x0 <= cx < x1 or h >= MARK_MAX_HEIGHT * ink_height or area < 3:
-            continue
-        distance = abs(cx - middle)
-        if best is None or distance < best[0]:
-            best = (distance, Box(x, y, x + w, y + h))
-    return best[1] if best else None
+    small = [
+        (float(centroids[k][0]), Box(x, y, x + w, y + h))
+        for k in range(1, n)
+        for x, y, w, h, area in [(int(v) for v in stats[k])]
+        if h < MARK_MAX_HEIGHT * ink_height and area >= 3
+    ]
+    out: list[Box | None] = []
+    for x0, x1 in ranges:
+        inside = [(abs(cx - (x0 + x1) / 2), box) for cx, box in small if x0 <= cx < x1]
+        out.append(min(inside, key=lambda item: item[0])[1] if inside else None)
+    return out
 
 
 def dash_read_as_dot(local_dots: Sequence[Box | None], reference_dots: Sequence[Box | None]) -> bool:

@@ -11,7 +11,7 @@ import pytest
 from scanner.forms import ColumnType
 from scanner.layout import Box
 from scanner.ocr.rapid import DASH_AS_DOT_CAP, RapidEngine
-from scanner.ocr.separators import dash_read_as_dot, find_mark
+from scanner.ocr.separators import dash_read_as_dot, find_marks
 
 #: E-mail cells cut from generated sheets (seeds 83, 71 and 2718) by the real layout
 #: stage: the first two carry an underscore PP-OCR reads as a dot at 0.9+ confidence.
@@ -28,12 +28,14 @@ def _line(marks: list[tuple[int, int, int, int]]) -> np.ndarray:
     return img
 
 
-def test_find_mark_skips_letters_and_takes_the_nearest_small_mark() -> None:
+def test_find_marks_skips_letters_and_takes_the_nearest_small_mark() -> None:
     img = _line([(60, 44, 5, 5), (100, 45, 16, 4)])
-    assert find_mark(img, 90, 130) == Box(100, 45, 116, 49)
-    assert find_mark(img, 50, 75) == Box(60, 44, 65, 49)
-    assert find_mark(img, 5, 20) is None  # only a letter there
-    assert find_mark(np.full((20, 20), 255, np.uint8), 0, 20) is None
+    assert find_marks(img, [(90, 130), (50, 75), (5, 20)]) == [
+        Box(100, 45, 116, 49),
+        Box(60, 44, 65, 49),
+        None,  # only a letter there
+    ]
+    assert find_marks(np.full((20, 20), 255, np.uint8), [(0, 20)]) == [None]
 
 
 def test_a_flat_mark_wider_than_the_cells_dots_is_a_dash() -> None:
