@@ -9,7 +9,6 @@ At most ``window`` jobs are in flight, so memory stays flat whatever the batch.
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import logging
 import os
@@ -18,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import Protocol
 
 from scanner.errors import MissingDependencyError, UsageError
+from scanner.memory import release_freed
 from scanner.model import PageRef, PageResult
 from scanner.pagejob import JobSettings, PageReader
 
@@ -63,29 +63,7 @@ def read_page_job(settings: JobSettings, ref: PageRef) -> PageResult:
         reason = f"internal error while reading this page ({type(exc).__name__}: {exc})"
         return PageResult(ref=ref, sha256="", error=reason)
     finally:
-        _release_memory()
-
-
-def _release_memory() -> None:
-    """Hand freed page buffers back to the system (glibc keeps them otherwise).
-
-    A page is a few tens of MB of short-lived arrays; without this a long-lived
-    worker's resident memory creeps up with fragmentation.
-    """
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
-
-
-def _load_libc() -> ctypes.CDLL | None:
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.malloc_trim.argtypes = [ctypes.c_size_t]
-        return libc
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        return None
-
-
-_LIBC = _load_libc()
+        release_freed()
 
 
 class Executor(Protocol):

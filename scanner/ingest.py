@@ -179,39 +179,48 @@ def _render_pdf_page(doc: pdfium.PdfDocument, index: int) -> tuple[np.ndarray, f
         if w_pt <= 0 or h_pt <= 0:
             raise _Bad("page has no area", "The PDF is damaged: export or scan it again.")
         bitmap = page.render(scale=scale, may_draw_forms=False)
-        arr = bitmap.to_numpy()
-        mode = bitmap.mode
+        # straight from pdfium's buffer to gray: no page-sized colour copy
+        gray = _bitmap_gray(bitmap.to_numpy(), bitmap.mode)
         bitmap.close()
     except pdfium.PdfiumError as exc:
         raise _Bad(f"page cannot be rendered ({exc})", "The PDF is damaged: export or scan it again.") from None
     finally:
         page.close()
-    return _to_bgr(arr, mode), scale * 72.0
+    return gray, scale * 72.0
 
 
-def _to_bgr(arr: np.ndarray, mode: str) -> np.ndarray:
-    """pdfium bitmap to contiguous HxWx3 BGR."""
+def _bitmap_gray(arr: np.ndarray, mode: str) -> np.ndarray:
+    """pdfium bitmap to contiguous HxW gray (OpenCV's weights, as for any page)."""
     if arr.ndim == 2:
-        return cv2.cvtColor(arr, cv2.COLOR_GRAY2BGR)
-    if mode in ("RGB", "RGBA", "RGBX"):
-        return cv2.cvtColor(arr[:, :, :3], cv2.COLOR_RGB2BGR)
-    return np.ascontiguousarray(arr[:, :, :3])
+        return np.ascontiguousarray(arr)
+    codes = {
+        "RGB": cv2.COLOR_RGB2GRAY,
+        "RGBA": cv2.COLOR_RGBA2GRAY,
+        "RGBX": cv2.COLOR_RGBA2GRAY,
+        "BGR": cv2.COLOR_BGR2GRAY,
+        "BGRA": cv2.COLOR_BGRA2GRAY,
+        "BGRX": cv2.COLOR_BGRA2GRAY,
+    }
+    return cv2.cvtColor(arr, codes.get(mode, cv2.COLOR_BGR2GRAY if arr.shape[2] == 3 else cv2.COLOR_BGRA2GRAY))
 
 
-def _pil_to_bgr(im: Image.Image) -> np.ndarray:
-    """Any PIL frame (1, L, I;16, P, RGBA, CMYK...) to HxWx3 BGR uint8."""
+def _pil_to_gray(im: Image.Image) -> np.ndarray:
+    """Any PIL frame (1, L, I;16, P, RGBA, CMYK...) to HxW gray uint8.
+
+    Colour is converted with OpenCV's weights (not PIL's), so a page gives the
+    same gray whether it came as a PDF or as an image.
+    """
     if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         a = np.asarray(im, dtype=np.float32)
         hi = float(a.max()) or 1.0
-        gray = np.clip(a * (255.0 / hi), 0, 255).astype(np.uint8)
-        return cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+        return np.clip(a * (255.0 / hi), 0, 255).astype(np.uint8)
     if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
         rgba = im.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         im = Image.alpha_composite(white, rgba)
     if im.mode in ("1", "L"):
-        return cv2.cvtColor(np.asarray(im.convert("L")), cv2.COLOR_GRAY2BGR)
-    return cv2.cvtColor(np.asarray(im.convert("RGB")), cv2.COLOR_RGB2BGR)
+        return np.ascontiguousarray(np.asarray(im.convert("L")))
+    return cv2.cvtColor(np.asarray(im.convert("RGB")), cv2.COLOR_RGB2GRAY)
 
 
 def _stated_dpi(im: Image.Image) -> tuple[float, float]:
@@ -234,15 +243,15 @@ def _image_dpi(im: Image.Image, shape: tuple[int, ...]) -> float:
     return guess
 
 
-def _square_pixels(bgr: np.ndarray, im: Image.Image) -> np.ndarray:
+def _square_pixels(gray: np.ndarray, im: Image.Image) -> np.ndarray:
     """Faxes are 204 x 98 DPI: stretch the coarse axis so pixels are square."""
     x, y = _stated_dpi(im)
     if not (50 <= x <= 1200 and 50 <= y <= 1200) or abs(x / y - 1.0) < 0.05:
-        return bgr
-    h, w = bgr.shape[:2]
+        return gray
+    h, w = gray.shape[:2]
     if x > y:
-        return cv2.resize(bgr, (w, round(h * x / y)), interpolation=cv2.INTER_LINEAR)
-    return cv2.resize(bgr, (round(w * y / x), h), interpolation=cv2.INTER_LINEAR)
+        return cv2.resize(gray, (w, round(h * x / y)), interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(gray, (round(w * y / x), h), interpolation=cv2.INTER_LINEAR)
 
 
 def _decode_frame(frame: Image.Image) -> tuple[np.ndarray, float]:
@@ -252,14 +261,14 @@ def _decode_frame(frame: Image.Image) -> tuple[np.ndarray, float]:
             k = np.sqrt(w * h / MAX_PAGE_PIXELS)
             frame.draft("RGB", (int(w / k), int(h / k)))
         upright = ImageOps.exif_transpose(frame)
-        bgr = _square_pixels(_pil_to_bgr(upright), frame)
-        dpi = _image_dpi(frame, bgr.shape)
+        gray = _square_pixels(_pil_to_gray(upright), frame)
+        dpi = _image_dpi(frame, gray.shape)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         hint = "The file is damaged or truncated: copy or scan it again."
         raise _Bad(f"image cannot be decoded ({exc})", hint) from None
-    if bgr.shape[0] < 200 or bgr.shape[1] < 200:
-        raise _Bad(f"image too small to read ({bgr.shape[1]}x{bgr.shape[0]} px)", "Scan at 200 DPI or more.")
-    return bgr, dpi
+    if gray.shape[0] < 200 or gray.shape[1] < 200:
+        raise _Bad(f"image too small to read ({gray.shape[1]}x{gray.shape[0]} px)", "Scan at 200 DPI or more.")
+    return gray, dpi
 
 
 def _open_image(path: Path) -> Image.Image:
@@ -291,8 +300,8 @@ def pixel_hash(image: np.ndarray) -> str:
     return digest.hexdigest()
 
 
-def _page(ref: PageRef, bgr: np.ndarray, dpi: float) -> PageImage:
-    return PageImage(ref=ref, image=bgr, dpi=dpi, sha256=pixel_hash(bgr))
+def _page(ref: PageRef, gray: np.ndarray, dpi: float) -> PageImage:
+    return PageImage(ref=ref, image=gray, dpi=dpi, sha256=pixel_hash(gray))
 
 
 def _walk_pdf(f: InputFile, doc: pdfium.PdfDocument, decode: bool) -> Iterator[PageImage | PageRef | PageFailure]:
@@ -315,11 +324,11 @@ def _walk_pdf(f: InputFile, doc: pdfium.PdfDocument, decode: bool) -> Iterator[P
                     yield PageFailure(ref, bad.reason, bad.hint)
                     return
             try:
-                bgr, dpi = _render_pdf_page(doc, i)
+                gray, dpi = _render_pdf_page(doc, i)
             except _Bad as bad:
                 yield PageFailure(ref, bad.reason, bad.hint)
                 continue
-            yield _page(ref, bgr, dpi)
+            yield _page(ref, gray, dpi)
     finally:
         doc.close()
 
@@ -356,11 +365,11 @@ def _walk(f: InputFile, decode: bool) -> Iterator[PageImage | PageRef | PageFail
                 yield ref
                 continue
             try:
-                bgr, dpi = _decode_frame(frame)
+                gray, dpi = _decode_frame(frame)
             except _Bad as bad:
                 yield PageFailure(ref, bad.reason, bad.hint)
                 continue
-            yield _page(ref, bgr, dpi)
+            yield _page(ref, gray, dpi)
         if k == 0:
             yield PageFailure(whole, "image has no pages", "Scan the page again.")
 
@@ -388,8 +397,8 @@ def load_page(ref: PageRef) -> PageImage:
             with _open_pdf(path) as doc:
                 if not 1 <= ref.page <= len(doc):
                     raise _Bad(f"no page {ref.page} (the PDF has {len(doc)})")
-                bgr, dpi = _render_pdf_page(doc, ref.page - 1)
-            return _page(ref, bgr, dpi)
+                gray, dpi = _render_pdf_page(doc, ref.page - 1)
+            return _page(ref, gray, dpi)
         with _open_image(path) as im:
             try:
                 im.seek(ref.page - 1)
@@ -397,7 +406,7 @@ def load_page(ref: PageRef) -> PageImage:
                 raise _Bad(f"no page {ref.page} in the image file") from None
             except OSError as exc:
                 raise _Bad(f"page cannot be decoded ({exc})") from None
-            bgr, dpi = _decode_frame(im)
-        return _page(ref, bgr, dpi)
+            gray, dpi = _decode_frame(im)
+        return _page(ref, gray, dpi)
     except _Bad as bad:
         raise PageError(ref.source, ref.page or None, bad.reason, bad.hint or None) from None

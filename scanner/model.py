@@ -27,10 +27,14 @@ class PageRef:
 
 @dataclass
 class PageImage:
-    """A decoded page, as it came out of the file (colour, any orientation)."""
+    """A decoded page, as it came out of the file (any orientation).
+
+    Gray: nothing after decoding uses colour, and a colour page is three times
+    the memory of a worker's largest array.
+    """
 
     ref: PageRef
-    image: np.ndarray  #: HxWx3 uint8 BGR
+    image: np.ndarray  #: HxW uint8 gray (HxWx3 BGR is accepted too)
     dpi: float  #: best estimate of the scan resolution
     sha256: str  #: hash of the decoded pixels: the same scan read twice has the same hash
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from scanner.errors import PageError
 from scanner.forms import ColumnType, Form, FormRegistry
+from scanner.memory import release_freed
 from scanner.model import Cell, FieldResult, OcrResult, PageImage, PageRef, PageResult, RowResult
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ class PageReader:
             reg, table, lines = read_layout(page, self.forms)
         except PageError as exc:
             return PageResult(ref=page.ref, sha256=page.sha256, error=exc.reason, timings=timings)
+        release_freed()  # the page's layout transients, before OCR adds its own
         timings["layout"] = time.perf_counter() - t0
         form = self.forms.get(reg.form_name)
         assert form is not None, "read_layout returns only registered forms"

@@ -32,6 +32,7 @@ import numpy as np
 
 from scanner.errors import MissingDependencyError
 from scanner.forms import ColumnType
+from scanner.memory import release_freed
 from scanner.model import OcrResult
 from scanner.ocr.base import InkCrop, clean_text, crop_to_ink, line_confidence, rules_for
 from scanner.ocr.separators import dash_read_as_dot, find_marks
@@ -207,6 +208,9 @@ class RapidEngine:
             probs = self._infer([crop.image for _, crop in chunk])
             for (i, crop), row in zip(chunk, probs, strict=True):
                 results[i] = self._decode(row, allowed, kind, crop)
+        # ONNX Runtime's run buffers (no arena) leave holes in the heap: give them
+        # back, or a worker's peak grows with the pages it has read (scanner.memory)
+        release_freed()
         return results
 
     def _batches(self, crops: list[tuple[int, InkCrop]]) -> Iterator[list[tuple[int, InkCrop]]]:
