@@ -336,6 +336,7 @@ def cut_cells(reg: Registered, table: Table, form: Form, opt: CellOptions | None
     shared_ids = np.flatnonzero(shared)
 
     crossed = _crossed_rows(ink, cores, k, opt)
+    border = _border_strokes(mine, line_of, valid & stroke & (owner_col >= 0), nrows, ncol)
     cut = _Cutter(region, labels, owner, ncol, mx, my, opt)
     lines: list[LineCells] = []
     for i, row in enumerate(table.rows):
@@ -347,7 +348,9 @@ def cut_cells(reg: Registered, table: Table, form: Form, opt: CellOptions | None
             written = bool(strokes_in[c]) or bool(stroke[mine_ids].any())
             tick = guides[i][j][0] if form.columns[j].type == ColumnType.CHECKBOX and guides[i][j] else None
             n_strokes = int(count_in[c]) + len(mine_ids)
-            cells.append(cut.cell(i, j, form.columns[j].name, box, cores[i][j], mine_ids, written, n_strokes, tick))
+            cell = cut.cell(i, j, form.columns[j].name, box, cores[i][j], mine_ids, written, n_strokes, tick)
+            cell.marks["border"] = float(border[i, j])
+            cells.append(cell)
         line_box = Box(row[0].x0, min(c.y0 for c in row), row[-1].x1, max(c.y1 for c in row))
         # printed content of ignored columns (line numbers...) does not make a line written
         empty = i not in crossed and all(
@@ -355,6 +358,30 @@ def cut_cells(reg: Registered, table: Table, form: Form, opt: CellOptions | None
         )
         lines.append(LineCells(row=i + 1, cells=cells, empty=empty, crossed_out=i in crossed, box=line_box))
     return lines
+
+
+def _border_strokes(mine: np.ndarray, line_of: np.ndarray, keep: np.ndarray, nrows: int, ncol: int) -> np.ndarray:
+    """(nrows, ncol): per cell, the largest share of a stroke lying across its left or
+    right rule, in the neighbour's side (0 when no stroke crosses it).
+
+    A letter written on the rule goes whole to the cell holding most of it: the
+    other cell's word then lacks a letter ('ELOAN' for 'ELOANE') while still
+    reading cleanly, so the crossing is evidence the reading alone cannot give.
+    """
+    out = np.zeros((nrows, ncol))
+    ids = np.flatnonzero(keep)
+    if ids.size == 0 or ncol < 2:
+        return out
+    sub = mine[ids]
+    order = np.argsort(sub, axis=1)
+    first, second = order[:, -1], order[:, -2]
+    share = sub[np.arange(ids.size), second]
+    sel = (np.abs(first - second) == 1) & (share > 0)
+    for comp, a, b, v in zip(ids[sel], first[sel], second[sel], share[sel], strict=True):
+        i = int(line_of[comp])
+        out[i, a] = max(out[i, a], v)
+        out[i, b] = max(out[i, b], v)
+    return out
 
 
 @dataclass

@@ -171,6 +171,7 @@ class PageReader:
     ) -> RowResult:
         from scanner import marks
         from scanner.fields import RowContext, interpret, interpretation_order
+        from scanner.fields.common import doubt_border
         from scanner.rowscore import score_row
 
         ctx = RowContext()
@@ -190,6 +191,9 @@ class PageReader:
             if self.settings.keep_images:
                 fr.crop_png = _png(cell.image)
             fields[col.name] = fr
+        for col in form.columns:
+            if col.is_text and col.name in fields:  # after the cross-checks, which may raise a value
+                doubt_border(fields[col.name], cells[index[col.name]].marks.get("border", 0.0))
         confidence, flags = score_row(fields, form, crossed_out, self.thresholds)
         line_png = b""
         if self.settings.keep_images and cells:

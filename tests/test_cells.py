@@ -132,3 +132,18 @@ def test_debug_png_shows_the_page(filled: np.ndarray, tmp_path: Path) -> None:
     box = lines[5].box
     strip = img[int(box.y0) : int(box.y1), int(box.x0) : int(box.x1)]
     assert ((strip[:, :, 2] > 180) & (strip[:, :, 1] < 80)).any()
+
+
+def test_a_letter_written_across_a_side_rule_marks_both_cells(form: Form) -> None:
+    img = printed_page(form, dpi=DPI)
+    lay = sheet_layout(form)
+    ink = Ink(img, DPI, seed=4)
+    c = lay.cell(2, 0)
+    ink.text(c.x0 + 3, c.y0 + c.h * 0.25, "DUPON", height_mm=c.h * 0.5)
+    ink.text(c.x1 - 2.0, c.y0 + c.h * 0.25, "E", height_mm=c.h * 0.5)  # astride the rule
+    inside = lay.cell(5, 0)
+    ink.text(inside.x0 + 3, inside.y0 + inside.h * 0.25, "MARTIN", height_mm=inside.h * 0.5)
+    lines = _lines(img)
+    across, clear = lines[2], lines[5]
+    assert across.cells[0].marks["border"] >= 0.3 and across.cells[1].marks["border"] >= 0.3
+    assert clear.cells[0].marks["border"] == 0.0 and clear.cells[1].marks["border"] == 0.0

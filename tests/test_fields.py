@@ -3,9 +3,11 @@ from __future__ import annotations
 import pytest
 
 from scanner.fields import RowContext, interpret, interpret_row, interpretation_order, is_city_column
+from scanner.fields.common import BORDER_CAP, doubt_border
 from scanner.forms import Column, ColumnType, Form
 from scanner.model import FieldResult, OcrResult
 from scanner.refdata import RefData
+from scanner.rowscore import Thresholds
 
 
 @pytest.fixture(scope="module")
@@ -335,3 +337,15 @@ def test_domain_with_digits_for_letters_is_corrected_or_doubted() -> None:
     assert value == "gnaxl.co" and doubt
     # an ordinary unknown domain stays as read without doubt
     assert _fix_domain("mairie-rennes.fr") == ("mairie-rennes.fr", 1.0, False)
+
+
+def test_a_letter_across_the_side_rule_sends_the_value_to_review() -> None:
+    read = FieldResult(column="prenom", value="ELOAN", raw="ELOAN", confidence=0.99)
+    doubt_border(read, 0.45)
+    assert read.confidence == BORDER_CAP < min(Thresholds.default().name, Thresholds.default().text)
+    grazed = FieldResult(column="prenom", value="ELOANE", raw="ELOANE", confidence=0.99)
+    doubt_border(grazed, 0.1)  # a tail crossing the rule a little
+    assert grazed.confidence == 0.99
+    empty = FieldResult(column="ville", value="", confidence=1.0)
+    doubt_border(empty, 0.5)
+    assert empty.confidence == 1.0
