@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import json
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
@@ -33,9 +34,10 @@ from pathlib import Path
 from rapidfuzz.distance import Levenshtein
 
 from scanner.errors import UsageError
+from scanner.fields.places import is_city_column
 from scanner.forms import ColumnType, Form
 from scanner.store import Identity, Store
-from scanner.store.identity import norm_email, norm_name, norm_postcode
+from scanner.store.identity import norm_email, norm_name, norm_postcode, norm_town, towns_alike
 
 #: Pages whose run has not ordered them yet sort after every ordered page.
 _UNORDERED = 1 << 62
@@ -105,8 +107,11 @@ def compare(a: Identity, b: Identity) -> Verdict:
     if not both_named:
         return Verdict.NONE
     same_postcode = bool(a.postcode) and a.postcode == b.postcode
+    same_town = towns_alike(a.town, b.town)
     if a.postcode and b.postcode and not same_postcode:
-        return Verdict.NONE  # namesakes in two towns
+        # namesakes in two towns, unless the town says one postcode was misread
+        # (or it is one of a city's several postcodes): a person decides
+        return Verdict.POSSIBLE if same_town and names_misread(a.name, b.name) else Verdict.NONE
     if a.name == b.name:
         email_conflict = bool(a.email and b.email)
         if same_postcode and not email_conflict and a.n_words >= 2:
@@ -114,7 +119,22 @@ def compare(a: Identity, b: Identity) -> Verdict:
         return Verdict.POSSIBLE
     if same_postcode and (names_compatible(a.name, b.name) or name_similarity(a.name, b.name) >= SIMILAR_NAME_MIN):
         return Verdict.POSSIBLE
+    if same_town and names_misread(a.name, b.name):
+        return Verdict.POSSIBLE
     return Verdict.NONE
+
+
+def names_misread(a: str, b: str) -> bool:
+    """Could one name be a misreading of the other? Typos, or the same letters split
+    or joined differently ('GAU HIER HAMED' for 'GAUTHIER HAMED': one letter apart).
+
+    Only ever grounds for ``possible_duplicate`` (a person looks), never for a merge.
+    """
+    if names_compatible(a, b):
+        return True
+    bag_a, bag_b = Counter(a.replace(" ", "")), Counter(b.replace(" ", ""))
+    differ = sum((bag_a - bag_b).values()) + sum((bag_b - bag_a).values())
+    return differ <= (1 if max(bag_a.total(), bag_b.total()) <= 12 else 2)
 
 
 @dataclass
@@ -235,8 +255,8 @@ def _search_store(store: Store, max_block: int, stats: DedupeStats, everything: 
         " WHERE r.id IN (SELECT a FROM dd_pairs UNION SELECT b FROM dd_pairs)"
     )
     cursor = conn.execute(
-        "SELECT pr.a, ra.id_email, ra.id_name, ra.id_postcode,"
-        " pr.b, rb.id_email, rb.id_name, rb.id_postcode, ob.rank, pb.source, pb.page, rb.row_no"
+        "SELECT pr.a, ra.id_email, ra.id_name, ra.id_postcode, ra.id_town,"
+        " pr.b, rb.id_email, rb.id_name, rb.id_postcode, rb.id_town, ob.rank, pb.source, pb.page, rb.row_no"
         " FROM dd_pairs pr JOIN dd_target t ON t.row_id = pr.a"
         " JOIN dd_rank oa ON oa.row_id = pr.a JOIN dd_rank ob ON ob.row_id = pr.b AND ob.rank < oa.rank"
         " JOIN rows ra ON ra.id = pr.a JOIN rows rb ON rb.id = pr.b JOIN pages pb ON pb.id = rb.page_id"
@@ -246,11 +266,11 @@ def _search_store(store: Store, max_block: int, stats: DedupeStats, everything: 
         " AND (';' || rb.flags || ';') NOT LIKE '%;unsigned;%'"
     )
     best: dict[int, tuple[Verdict, int, _Match]] = {}  # a -> (verdict, rank of b, match)
-    for a, ea, na, pa, b, eb, nb, pb, rank, source, page, row_no in cursor:
+    for a, ea, na, pa, ta, b, eb, nb, pb, tb, rank, source, page, row_no in cursor:
         known = best.get(a)
         if known is not None and known[0] is Verdict.SURE and known[1] < rank:
             continue  # an earlier sure match already wins
-        verdict = compare(Identity(ea, na, pa), Identity(eb, nb, pb))
+        verdict = compare(Identity(ea, na, pa, ta), Identity(eb, nb, pb, tb))
         if verdict is Verdict.NONE:
             continue
         if known is None or verdict > known[0] or (verdict == known[0] and rank < known[1]):
@@ -310,10 +330,10 @@ def _block_pairs(block: list[int], max_block: int, stats: DedupeStats) -> Iterat
 
 def _search_against(store: Store, against: AgainstList, matches: dict[int, _Match], stats: DedupeStats) -> None:
     """The existing list comes before every scanned row: its matches win."""
-    for row_id, email, name, postcode in store.conn.execute(
-        "SELECT r.id, r.id_email, r.id_name, r.id_postcode FROM rows r JOIN dd_target t ON t.row_id = r.id"
+    for row_id, email, name, postcode, town in store.conn.execute(
+        "SELECT r.id, r.id_email, r.id_name, r.id_postcode, r.id_town FROM rows r JOIN dd_target t ON t.row_id = r.id"
     ):
-        identity = Identity(email=email, name=name, postcode=postcode)
+        identity = Identity(email=email, name=name, postcode=postcode, town=town)
         best: _Match | None = None
         for person in against.candidates(identity):
             verdict = compare(identity, person.identity)
@@ -383,7 +403,14 @@ def run(
 # -- an existing list (e.g. the online petition's export) ---------------------
 
 #: What a ``--map`` key may name besides a form column.
-_KINDS = {"email": "email", "name": "name", "first_name": "name", "last_name": "name", "postcode": "postcode"}
+_KINDS = {
+    "email": "email",
+    "name": "name",
+    "first_name": "name",
+    "last_name": "name",
+    "postcode": "postcode",
+    "town": "town",
+}
 _TYPE_KIND = {ColumnType.EMAIL: "email", ColumnType.NAME: "name", ColumnType.POSTCODE: "postcode"}
 
 
@@ -439,10 +466,12 @@ def _kind_of(key: str, forms: Iterable[Form]) -> str:
     for form in forms:
         for column in form.columns:
             if column.name == key:
+                if column.type == ColumnType.TEXT and is_city_column(column):
+                    return "town"
                 if column.type not in _TYPE_KIND:
                     raise UsageError(
                         f"--map: column '{key}' is a {column.type.value} column; duplicates are found"
-                        " by e-mail, name and postcode columns only"
+                        " by e-mail, name, postcode and town columns only"
                     )
                 return _TYPE_KIND[column.type]
     if key in _KINDS:
@@ -489,13 +518,14 @@ def load_against(path: Path, mapping: Mapping[str, str], forms: Iterable[Form] =
         )
     people: list[ExternalPerson] = []
     for line, record in enumerate(reader, start=1):
-        parts: dict[str, list[str]] = {"email": [], "name": [], "postcode": []}
+        parts: dict[str, list[str]] = {"email": [], "name": [], "postcode": [], "town": []}
         for key, header in mapping.items():
             parts[kinds[key]].append(record.get(header) or "")
         identity = Identity(
             email=next((e for e in map(norm_email, parts["email"]) if e), ""),
             name=norm_name(*parts["name"]),
             postcode=next((p for p in map(norm_postcode, parts["postcode"]) if p), ""),
+            town=next((t for t in map(norm_town, parts["town"]) if t), ""),
         )
         if not identity.empty:
             people.append(ExternalPerson(identity, f"{path.name}:1:{line}"))

@@ -255,7 +255,9 @@ def _exportable(store: Store) -> Iterator[tuple[StoredRow, str]]:
 
 
 def _on_list(store: Store, row: StoredRow, against: AgainstList) -> Verdict:
-    identity_row = store.execute("SELECT id_email, id_name, id_postcode FROM rows WHERE id = ?", (row.id,)).fetchone()
+    identity_row = store.execute(
+        "SELECT id_email, id_name, id_postcode, id_town FROM rows WHERE id = ?", (row.id,)
+    ).fetchone()
     identity = Identity(*identity_row)
     verdicts = [compare(identity, p.identity) for p in against.candidates(identity)]
     return max(verdicts, default=Verdict.NONE)

@@ -74,7 +74,7 @@ def forget(store: Store, request: ForgetRequest) -> ForgetResult:
         conn.execute("DELETE FROM decisions WHERE row_id IN (SELECT value FROM json_each(?))", (selected,))
         conn.execute(
             "UPDATE rows SET status = 'forgotten', flags = '', line_png = NULL, confidence = 0, id_email = '',"
-            " id_name = '', id_postcode = '', dup_flag = NULL, duplicate_of = '', dup_row_id = NULL,"
+            " id_name = '', id_postcode = '', id_town = '', dup_flag = NULL, duplicate_of = '', dup_row_id = NULL,"
             " dup_override = NULL WHERE id IN (SELECT value FROM json_each(?))",
             (selected,),
         )

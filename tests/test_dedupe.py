@@ -12,7 +12,7 @@ from scanner.dedupe import Verdict, compare, dedupe_run, load_against, parse_map
 from scanner.errors import UsageError
 from scanner.model import PageResult
 from scanner.store import Action, Identity, IdentityColumns, Store
-from scanner.store.identity import norm_email, norm_name, norm_postcode, phonetic
+from scanner.store.identity import norm_email, norm_name, norm_postcode, norm_town, phonetic
 
 
 @pytest.fixture
@@ -22,8 +22,8 @@ def store() -> Iterator[Store]:
     s.close()
 
 
-def ident(nom: str = "", prenom: str = "", email: str = "", cp: str = "") -> Identity:
-    return IdentityColumns.of(FORM).identity(person(nom, prenom, email, cp))
+def ident(nom: str = "", prenom: str = "", email: str = "", cp: str = "", ville: str = "") -> Identity:
+    return IdentityColumns.of(FORM).identity(person(nom, prenom, email, cp, ville))
 
 
 def flags_by_ref(store: Store) -> dict[str, tuple[str | None, str]]:
@@ -48,6 +48,8 @@ def test_normalisation() -> None:
     assert norm_postcode("1000") == "01000" and norm_postcode("75 011") == "75011" and norm_postcode("7501") == "07501"
     assert norm_postcode("750") == ""
     assert phonetic("Dupont") == phonetic("DUPOND") == phonetic("Duppont")
+    assert norm_town("ST-ÉTIENNE") == norm_town("Saint Etienne") == "saintetienne"
+    assert norm_town("DOING7") == "doing" and norm_town("") == ""
 
 
 @pytest.mark.parametrize(
@@ -76,6 +78,27 @@ def test_normalisation() -> None:
         # one word only: never sure
         (ident("Dupont", "", "", "75011"), ident("Dupont", "", "", "75011"), Verdict.POSSIBLE),
         (ident(), ident(), Verdict.NONE),
+        # a first line misread (postcode and town a letter off, name split): a person looks
+        (
+            ident("GAU HIER", "HAMED", "", "8020", "DOING7"),
+            ident("GAUTHIER", "HAMED", "h@x.fr", "80200", "DOINGT"),
+            Verdict.POSSIBLE,
+        ),
+        (
+            ident("MULLE", "AMBROISINE", "", "54250", "GÈRE-BÉLESTEN"),
+            ident("MULLER", "Ambroisine", "m@x.fr", "64260", "Gère-Bélesten"),
+            Verdict.POSSIBLE,
+        ),
+        # same town, postcode unread: a typo apart is worth a look
+        (ident("Dupont", "Jean", "", "", "Lyon"), ident("Dupond", "Jean", "", "69001", "LYON"), Verdict.POSSIBLE),
+        # same town (a city's two postcodes), other people: not the same
+        (ident("Martin", "Marie", "", "69001", "Lyon"), ident("Bernard", "Marie", "", "69008", "Lyon"), Verdict.NONE),
+        # namesakes in two towns with postcodes that differ: still not the same
+        (
+            ident("Martin", "Marie", "", "69001", "Lyon"),
+            ident("Martin", "Marie", "", "13001", "Marseille"),
+            Verdict.NONE,
+        ),
     ],
 )
 def test_compare(a: Identity, b: Identity, verdict: Verdict) -> None:
@@ -235,3 +258,35 @@ def test_correcting_an_email_moves_the_duplicate(store: Store) -> None:
     store.decide(first.id, Action.CORRECT, column="email", value="anne.petit@x.fr", who="t")
     # same name, now two different e-mails: a person decides
     assert flags_by_ref(store)["a.pdf:1:2"] == ("possible_duplicate", "a.pdf:1:1")
+
+
+def test_a_misread_first_line_still_holds_back_the_well_read_repeat(store: Store) -> None:
+    """The first line went to review misread (name split, postcode short, a digit for a
+    letter); the person's second line, read perfectly, must not reach clean.csv as new."""
+    run_batch(
+        store,
+        [
+            page(
+                "a.pdf", 1, [row(2, person("GAU HIER", "HAMED", "", "8020", "DOING7"), flags=("low_confidence:nom",))]
+            ),
+            page("b.pdf", 1, [row(9, person("GAUTHIER", "HAMED", "hamed.gauthier@gmx.fr", "80200", "DOINGT"))]),
+        ],
+    )
+    assert flags_by_ref(store)["b.pdf:1:9"] == ("possible_duplicate", "a.pdf:1:2")
+    repeat = next(r for r in store.iter_rows() if r.ref() == "b.pdf:1:9")
+    assert repeat.status.value == "review"
+
+
+def test_a_store_keyed_by_older_rules_is_rekeyed_when_opened(tmp_path: Path) -> None:
+    path = tmp_path / "petition.sqlite"
+    with Store.open(path) as s:
+        run_batch(s, [page("a.pdf", 1, [row(1, person("MULLER", "Ambroisine", "", "64260", "Gère-Bélesten"))])])
+        # as a version without towns left it
+        s.conn.execute("UPDATE rows SET id_town = ''")
+        s.conn.execute("DELETE FROM row_keys WHERE key LIKE 't:%' OR key LIKE 'u:%'")
+        s.conn.execute("UPDATE meta SET value = '1' WHERE key = 'identity_version'")
+    with Store.open(path) as s:
+        assert s.conn.execute("SELECT id_town FROM rows").fetchone()[0] == "gerebelesten"
+        assert s.conn.execute("SELECT COUNT(*) FROM row_keys WHERE key LIKE 't:%'").fetchone()[0] > 0
+        run_batch(s, [page("b.pdf", 1, [row(3, person("MULLE", "AMBROISINE", "", "54250", "GÈRE-BÉLESTEN"))])])
+        assert flags_by_ref(s)["b.pdf:1:3"] == ("possible_duplicate", "a.pdf:1:1")

@@ -39,9 +39,9 @@ def test_older_store_is_upgraded_once(tmp_path: Path) -> None:
     assert migrate(conn, MIGRATIONS[:1]) == [1]
     conn.close()
     with Store.open(path) as s:
-        assert [v for v, _, _ in s.migrations()] == [1, 2]
+        assert [v for v, _, _ in s.migrations()] == [m.version for m in MIGRATIONS]
     with Store.open(path) as s:  # nothing left to apply
-        assert len(s.migrations()) == 2
+        assert len(s.migrations()) == len(MIGRATIONS)
         assert s.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -56,10 +56,11 @@ def test_store_from_a_newer_tool_is_refused(tmp_path: Path) -> None:
 
 def test_a_failing_migration_leaves_no_trace(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "s.sqlite", isolation_level=None)
-    broken = (*MIGRATIONS, Migration(3, "broken", "CREATE TABLE ok_part (x); CREATE TABLE runs (x);"))
+    last = MIGRATIONS[-1].version
+    broken = (*MIGRATIONS, Migration(last + 1, "broken", "CREATE TABLE ok_part (x); CREATE TABLE runs (x);"))
     with pytest.raises(sqlite3.OperationalError):
         migrate(conn, broken)
-    assert [v for (v,) in conn.execute("SELECT version FROM migrations")] == [1, 2]
+    assert [v for (v,) in conn.execute("SELECT version FROM migrations")] == [m.version for m in MIGRATIONS]
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'ok_part'").fetchone() is None
 
 

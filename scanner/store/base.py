@@ -90,7 +90,11 @@ class StoreBase:
         with store.transaction():
             conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', ?)", (secrets.token_hex(32),))
             conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('created_at', ?)", (now(),))
+        store._after_open()
         return store
+
+    def _after_open(self) -> None:
+        """Bring derived data up to this version's rules (see ReviewOps)."""
 
     def close(self) -> None:
         self.conn.close()

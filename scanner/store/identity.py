@@ -14,8 +14,13 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from rapidfuzz.distance import Levenshtein
+
 from scanner.forms import ColumnType, Form
 
+#: Version of the identity and blocking-key rules: a store whose rows were keyed
+#: by an older version is re-keyed when opened (2: the town joined the identity).
+IDENTITY_VERSION = 2
 #: Letters NFKD does not decompose.
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "ı": "i"})
 _NOT_LETTER = re.compile(r"[^a-z]+")
@@ -66,6 +71,24 @@ def norm_email(text: str) -> str:
     return f"{local}@{domain}"
 
 
+_SAINT = {"st": "saint", "ste": "sainte"}
+
+
+def norm_town(text: str) -> str:
+    """Town key: folded letters only, 'St'/'Ste' spelled out ('ST-ÉTIENNE' -> 'saintetienne').
+
+    Digits are dropped, so a letter misread as a digit ('DOING7') costs one letter.
+    """
+    return "".join(_SAINT.get(w, w) for w in name_tokens(text))
+
+
+def towns_alike(a: str, b: str) -> bool:
+    """Same town up to one misread letter (two in names over eight letters)."""
+    if not a or not b:
+        return False
+    return a == b or Levenshtein.distance(a, b) <= (1 if max(len(a), len(b)) <= 8 else 2)
+
+
 def norm_postcode(text: str) -> str:
     """Five digits, or ''. A spreadsheet may have eaten the leading zero of '01000'."""
     digits = re.sub(r"\D", "", text)
@@ -112,6 +135,7 @@ class Identity:
     email: str = ""
     name: str = ""  #: sorted name words (see norm_name)
     postcode: str = ""
+    town: str = ""  #: see norm_town
 
     @property
     def empty(self) -> bool:
@@ -129,7 +153,9 @@ class Identity:
         letter of another word. A typo anywhere in one word, or in the first
         letter of the other, still leaves one key in common; word order does
         not matter. Keying on a single word would put every "Marie" of a
-        postcode in one block, which a million rows cannot afford.
+        postcode in one block, which a million rows cannot afford. ``t:``/``u:``
+        are the same with the town's sound for the postcode, so a line whose
+        postcode was misread still meets the person's other lines.
         """
         keys: set[str] = set()
         if self.email:
@@ -137,16 +163,20 @@ class Identity:
         words = self.name.split()
         if len(words) >= 2:
             keys.add(f"n:{self.name}")
-        if self.postcode and words:
+        places = [("p", "s", self.postcode)] if self.postcode else []
+        if self.town:
+            places.append(("t", "u", phonetic(self.town)))
+        if places and words:
             words = sorted(words, key=lambda w: (-len(w), w))[:3]  # particles (de, la) add little
             sounds = [phonetic(w) for w in words]
-            if len(words) == 1:
-                keys.add(f"p:{self.postcode}:{sounds[0]}:")
-            for i, sound in enumerate(sounds):
-                for j, other in enumerate(words):
-                    if i != j:
-                        keys.add(f"p:{self.postcode}:{sound}:{other[0]}")
-                        keys.add(f"s:{self.postcode}:{sound}:{other[-1]}")
+            for first, last, place in places:
+                if len(words) == 1:
+                    keys.add(f"{first}:{place}:{sounds[0]}:")
+                for i, sound in enumerate(sounds):
+                    for j, other in enumerate(words):
+                        if i != j:
+                            keys.add(f"{first}:{place}:{sound}:{other[0]}")
+                            keys.add(f"{last}:{place}:{sound}:{other[-1]}")
         return keys
 
 
@@ -157,19 +187,28 @@ class IdentityColumns:
     email: tuple[str, ...] = ()
     name: tuple[str, ...] = ()
     postcode: tuple[str, ...] = ()
+    town: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, form: Form) -> IdentityColumns:
+        from scanner.fields.places import is_city_column
+
         def named(kind: ColumnType) -> tuple[str, ...]:
             return tuple(c.name for c in form.columns if c.type == kind)
 
-        return cls(email=named(ColumnType.EMAIL), name=named(ColumnType.NAME), postcode=named(ColumnType.POSTCODE))
+        return cls(
+            email=named(ColumnType.EMAIL),
+            name=named(ColumnType.NAME),
+            postcode=named(ColumnType.POSTCODE),
+            town=tuple(c.name for c in form.columns if c.type == ColumnType.TEXT and is_city_column(c)),
+        )
 
     def identity(self, values: Mapping[str, str]) -> Identity:
         email = next((e for e in (norm_email(values.get(c, "")) for c in self.email) if e), "")
         postcode = next((p for p in (norm_postcode(values.get(c, "")) for c in self.postcode) if p), "")
         name = norm_name(*(values.get(c, "") for c in self.name))
-        return Identity(email=email, name=name, postcode=postcode)
+        town = next((t for t in (norm_town(values.get(c, "")) for c in self.town) if t), "")
+        return Identity(email=email, name=name, postcode=postcode, town=town)
 
 
 def forget_hashes(identity: Identity, salt: bytes) -> list[tuple[str, str]]:

@@ -231,7 +231,7 @@ class PageOps(StoreBase):
             flags = row_flags(row)
             cur = self.conn.execute(
                 "INSERT INTO rows (page_id, row_no, confidence, flags, line_png, status,"
-                " id_email, id_name, id_postcode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " id_email, id_name, id_postcode, id_town) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     page_id,
                     row.row,
@@ -242,6 +242,7 @@ class PageOps(StoreBase):
                     identity.email,
                     identity.name,
                     identity.postcode,
+                    identity.town,
                 ),
             )
             row_id = cur.lastrowid

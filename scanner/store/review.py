@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, cast
 
 from scanner.store.base import StoreError
-from scanner.store.identity import IdentityColumns
+from scanner.store.identity import IDENTITY_VERSION, IdentityColumns
 from scanner.store.records import Action, Decision, RowStatus
 from scanner.store.rows import RowOps
 from scanner.store.schema import now
@@ -108,24 +108,46 @@ class ReviewOps(RowOps):
             (json.dumps(list(row_ids)),),
         )
 
-    def update_identity(self, row_id: int) -> bool:
-        """Recompute the row's normalised identity and keys from its values; True if it changed."""
+    def _after_open(self) -> None:
+        self.refresh_identities()
+
+    def refresh_identities(self) -> int:
+        """Recompute every row's identity and blocking keys if an older version of the
+        rules computed them (meta ``identity_version``); the number of rows changed."""
+        if self.meta("identity_version") == str(IDENTITY_VERSION):
+            return 0
+        with self.transaction() as conn:
+            ids = [int(r) for (r,) in conn.execute("SELECT id FROM rows WHERE status <> 'forgotten'")]
+            changed = sum(self.update_identity(row_id, force=True) for row_id in ids)
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('identity_version', ?)", (str(IDENTITY_VERSION),)
+            )
+        return changed
+
+    def update_identity(self, row_id: int, *, force: bool = False) -> bool:
+        """Recompute the row's normalised identity and keys from its values; True if it changed.
+
+        ``force`` rewrites the keys even when the identity is unchanged (new key rules).
+        """
         row = self.get_row(row_id)
         if row is None or row.form is None:
             return False
         identity = IdentityColumns.of(self.require_form(row.form)).identity({c: f.value for c, f in row.fields.items()})
-        before = self.conn.execute("SELECT id_email, id_name, id_postcode FROM rows WHERE id = ?", (row_id,)).fetchone()
-        if tuple(before) == (identity.email, identity.name, identity.postcode):
+        before = self.conn.execute(
+            "SELECT id_email, id_name, id_postcode, id_town FROM rows WHERE id = ?", (row_id,)
+        ).fetchone()
+        same = tuple(before) == (identity.email, identity.name, identity.postcode, identity.town)
+        if same and not force:
             return False
         self.conn.execute(
-            "UPDATE rows SET id_email = ?, id_name = ?, id_postcode = ? WHERE id = ?",
-            (identity.email, identity.name, identity.postcode, row_id),
+            "UPDATE rows SET id_email = ?, id_name = ?, id_postcode = ?, id_town = ? WHERE id = ?",
+            (identity.email, identity.name, identity.postcode, identity.town, row_id),
         )
         self.conn.execute("DELETE FROM row_keys WHERE row_id = ?", (row_id,))
         self.conn.executemany(
             "INSERT INTO row_keys (key, row_id) VALUES (?, ?)", [(k, row_id) for k in sorted(identity.blocking_keys())]
         )
-        return True
+        return not same
 
     def rows_pointing_to(self, row_ids: Iterable[int]) -> list[int]:
         """Rows whose duplicate candidate is one of these rows."""

@@ -138,9 +138,16 @@ CREATE TABLE row_keys (
 CREATE INDEX row_keys_row ON row_keys(row_id);
 """
 
+_TOWN = """
+-- the town's key; rows stored before this are given it (and its blocking keys)
+-- when the store is opened, see ReviewOps.refresh_identities
+ALTER TABLE rows ADD COLUMN id_town TEXT NOT NULL DEFAULT '';
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _INITIAL),
     Migration(2, "duplicate search: identity columns and blocking keys", _DUPLICATES),
+    Migration(3, "duplicate search: the town in the identity", _TOWN),
 )
 
 
