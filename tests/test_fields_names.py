@@ -127,6 +127,15 @@ def test_rare_listed_first_name_next_to_a_far_more_frequent_one_is_flagged(
     assert "GIOVANNI" in suggestions(r)
 
 
+def test_a_particle_glued_to_a_known_surname_is_flagged(ref: RefData, surveillance_form: Form) -> None:
+    r = read(surveillance_form, "nom", ref, "DASILVA", 0.97)
+    assert r.flags == ["low_confidence:nom"] and r.value == "DASILVA" and r.confidence < 0.9
+    assert name_doubt("DASILVA", ref, "last") is not None
+    assert name_doubt("DASILVA", ref, "last").suggestion == "DA SILVA"  # type: ignore[union-attr]
+    assert name_doubt("DA SILVA", ref, "last") is None
+    assert name_doubt("LEROUX", ref, "last") is None  # glued, and known so
+
+
 def test_full_name_column_is_not_doubted_for_its_space(ref: RefData) -> None:
     assert name_doubt("JEAN DUPONT", ref, "other") is None
     assert name_doubt("JEAN DUPONT", ref, "last") is not None

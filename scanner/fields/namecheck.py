@@ -6,7 +6,8 @@ ECLERCQ. :func:`check_name` caps and flags such readings (they go to review,
 with the likely spelling shown as a suggestion, never silently substituted):
 
 * a space between two full words (BRUNET GRONDIN: a hyphen read as a space),
-  or an apostrophe after a letter that is never elided (U'DIAYE);
+  or an apostrophe after a letter that is never elided (U'DIAYE); no space
+  after a particle glued to a common surname word (DASILVA);
 * a listed first name far rarer than one a letter away (GIOVANN, 81 births,
   next to GIOVANNI, 1253), or a compound of listed names that is a listed
   compound with a letter lost (JEANNE-MARI);
@@ -128,6 +129,22 @@ def _near_known_word(word: str, ref: RefData, role: str) -> str | None:
     return None
 
 
+def _glued_particle(word: str) -> str | None:
+    """'DA SILVA' for the unknown word DASILVA: a particle, then a common surname word.
+
+    Readers lose the space after a particle (a word gap in capitals looks like
+    a letter gap); glued names that exist (DUPONT, LEROUX) are known and never
+    reach this check.
+    """
+    if word in KNOWN_SURNAME_WORDS:
+        return None
+    for particle in sorted(PARTICLES, key=len, reverse=True):
+        rest = word[len(particle) :]
+        if word.startswith(particle) and len(rest) >= 3 and rest in KNOWN_SURNAME_WORDS:
+            return f"{particle} {rest}"
+    return None
+
+
 def _respell(value: str, old: str, new: str) -> str:
     """``value`` (folded) with the word ``old`` replaced by ``new``."""
     return re.sub(rf"\b{old}\b", new, fold(value), count=1)
@@ -168,6 +185,10 @@ def name_doubt(value: str, ref: RefData, role: str) -> NameDoubt | None:
             return NameDoubt("first or last letter lost", full)  # JEANNE-MARI: both parts listed
     if is_known_name(value, ref, role):
         return None
+    if role != "first":
+        for word in words(value):
+            if (split := _glued_particle(word)) is not None:
+                return NameDoubt("a particle glued to a known surname", _respell(value, word, split))
     for word in words(value):
         if (full := _completion(word, ref, role)) is not None:
             return NameDoubt("first or last letter lost", _respell(value, word, full))
