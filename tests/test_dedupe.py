@@ -290,3 +290,15 @@ def test_a_store_keyed_by_older_rules_is_rekeyed_when_opened(tmp_path: Path) -> 
         assert s.conn.execute("SELECT COUNT(*) FROM row_keys WHERE key LIKE 't:%'").fetchone()[0] > 0
         run_batch(s, [page("b.pdf", 1, [row(3, person("MULLE", "AMBROISINE", "", "54250", "GÈRE-BÉLESTEN"))])])
         assert flags_by_ref(s)["b.pdf:1:3"] == ("possible_duplicate", "a.pdf:1:1")
+
+
+def test_against_a_list_with_towns(store: Store, tmp_path: Path) -> None:
+    listing = tmp_path / "online.csv"
+    listing.write_text("Nom,Prénom,CP,Ville\nMuller,Ambroisine,64260,Gère-Bélesten\n", encoding="utf-8")
+    against = load_against(listing, parse_mapping("nom=Nom,prenom=Prénom,code_postal=CP,ville=Ville"), [FORM])
+    assert against.people[0].identity.town == "gerebelesten"
+    run = store.start_run(forms=[FORM])
+    # the scanned line's postcode was misread: the town still finds the person on the list
+    store.save_page(run, page("a.pdf", 1, [row(1, person("MULLER", "AMBROISINE", "", "54260", "GÈRE-BÉLESTEN"))]))
+    dedupe_run(store, run, against)
+    assert flags_by_ref(store)["a.pdf:1:1"] == ("possible_duplicate", "online.csv:1:1")
