@@ -150,6 +150,8 @@ def test_lost_or_changed_separators_lower_the_address(ref: RefData, surveillance
     assert hyphen.confidence < 0.9
     compound = row(surveillance_form, ref, "MARTIN", "JEAN-PIERRE", "jean-pierre.martin@free.fr", 0.9)["email"]
     assert compound.confidence > 0.9  # a real hyphen, inside one name
+    dotted_compound = row(surveillance_form, ref, "PERROT", "ANNE-LAURE", "anne.laure.perrot35@gmail.com", 0.95)
+    assert dotted_compound["email"].confidence < 0.9  # the name's hyphen, read as a dot?
 
 
 def test_address_without_the_names_is_left_as_read(ref: RefData, surveillance_form: Form) -> None:

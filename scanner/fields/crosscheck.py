@@ -45,6 +45,9 @@ RARER_RATIO = 4  #: of two listed first names, one this many times rarer is the 
 BARE_SURNAME_FACTOR = 0.8
 GLUED_FACTOR = 0.9  #: two names glued together (a dot may be lost)
 HYPHEN_FACTOR = 0.8  #: a hyphen between two different names (often an underscore)
+#: A dot or underscore between the two words of one compound name (anne.laure for
+#: ANNE-LAURE): the hyphen the name has is as likely, and a dash is often read as a dot.
+COMPOUND_DOT_FACTOR = 0.8
 _DIGITISH_TAIL = re.compile(f"[{''.join(sorted(DIGITISH_LETTERS))}]{{1,2}}[0-9]*")
 _STRAY_TAIL = re.compile(r"[a-z][0-9]*")
 
@@ -191,8 +194,9 @@ def separator_doubt(local: str, names: list[NameField]) -> float:
 
     Dots are small and underscores sit on the line: ``grondinluc`` may be
     grondin.luc, ``jgarcia`` j.garcia, a bare surname (``bouvier``) may have
-    lost a small initial and its dot (l.bouvier), and a hyphen between a first
-    name and a surname (``rachid-guerin``) is more often an underscore.
+    lost a small initial and its dot (l.bouvier), a hyphen between a first
+    name and a surname (``rachid-guerin``) is more often an underscore, and a
+    dot inside a compound first name (``anne.laure``) may be its hyphen.
     """
     words, initials = _name_words(names)
     long_words = {w for w in words if len(w) >= 3}
@@ -208,6 +212,9 @@ def separator_doubt(local: str, names: list[NameField]) -> float:
     surnames = {w for n, role in names if role != "first" for w in _parts(n.value)}
     if len(segments) == 1 and segments[0].rstrip("0123456789") in surnames:
         factor = min(factor, BARE_SURNAME_FACTOR)  # bouvier: l.bouvier with "l." lost?
+    for left, right in itertools.pairwise(re.split(r"[._]", local.lower())):
+        if _same_name(left.split("-")[-1], right.split("-")[0].rstrip("0123456789"), names):
+            factor = min(factor, COMPOUND_DOT_FACTOR)
     pieces = local.lower().split("-")
     for left, right in itertools.pairwise(pieces):
         lw = re.split(r"[._+]", left)[-1]
