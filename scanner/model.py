@@ -124,6 +124,9 @@ class OcrResult:
     #: (engine, text) of every reading merged into this one by the vote (combine);
     #: lets later checks hear an engine the vote outranked (Tesseract's accents)
     readings: tuple[tuple[str, str], ...] = ()
+    #: other texts the engine nearly read: one character changed to its runner-up
+    #: (postcodes; see RapidEngine). 75013 read 75018 is one of them.
+    near_misses: tuple[str, ...] = ()
 
 
 @dataclass

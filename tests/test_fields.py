@@ -222,6 +222,19 @@ def test_city_with_several_codes_a_digit_apart_does_not_vouch_for_one(ref: RefDa
     assert poitiers["code_postal"].confidence > 0.9
 
 
+def test_a_code_nearly_read_as_another_of_the_same_town_goes_to_review(
+    ref: RefData, surveillance_form: Form
+) -> None:
+    # 75013 written, read 75018 with 3 the runner-up of the last digit: PARIS fits both
+    near = [OcrResult("75018", 0.96, engine="rapidocr", near_misses=("75013",))]
+    res = _row(surveillance_form, ref, near, cands(("PARIS", 0.95)))
+    assert res["code_postal"].value == "75018" and res["code_postal"].flags == ["low_confidence:code_postal"]
+    assert res["code_postal"].confidence < 0.6
+    # a near miss that is another town's code is the town check's business, not this one's
+    other = [OcrResult("75018", 0.96, engine="rapidocr", near_misses=("76018",))]
+    assert _row(surveillance_form, ref, other, cands(("PARIS", 0.95)))["code_postal"].flags == []
+
+
 def test_city_without_postcode(ref: RefData, surveillance_form: Form) -> None:
     known = read(surveillance_form, "ville", ref, ("bourg en bresse", 0.9))
     assert known.value == "BOURG-EN-BRESSE" and known.flags == []

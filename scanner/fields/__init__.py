@@ -147,6 +147,15 @@ def _sibling_codes(code: str, commune: str | None, ref: RefData) -> bool:
     )
 
 
+def _nearly_read_sibling(code: str, commune: str | None, candidates: list[OcrResult], ref: RefData) -> bool:
+    """An engine nearly read another code of the same commune (75018 for 75013): the
+    town, which fits both, cannot settle it, so a person must."""
+    if commune is None:
+        return False
+    siblings = set(ref.postcodes_of(commune)) - {code}
+    return any(miss in siblings for cand in candidates for miss in cand.near_misses)
+
+
 def _cross_check(
     pc_col: Column,
     city_col: Column,
@@ -179,6 +188,10 @@ def _cross_check(
         # digit apart (NANTES 44000, 44100) cannot tell which one was written.
         if not others and not _sibling_codes(code, commune[0], ref):
             pc.confidence = round(corroborated_postcode_confidence(pc.confidence, True), 4)
+        elif _nearly_read_sibling(code, commune[0], context.candidates.get(pc_col.name, []), ref):
+            pc.confidence = min(pc.confidence, SWAPPED_POSTCODE_CAP)
+            if flag not in pc.flags:
+                pc.flags = [*pc.flags, flag]
         return city
     if others:
         alt = others[0]

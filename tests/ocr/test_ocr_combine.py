@@ -103,3 +103,12 @@ def test_deterministic_whatever_the_input_order() -> None:
 def test_exact_ties_go_to_the_better_engine() -> None:
     out = combine([r("DUPOND", 0.7, "tesseract"), r("DUPONT", 0.7, "rapidocr")], ColumnType.NAME)
     assert out[0].engine == "rapidocr"
+
+
+def test_merged_readings_keep_every_engines_near_misses() -> None:
+    a = OcrResult("75018", 0.9, engine="rapidocr", near_misses=("75013",))
+    b = OcrResult("75018", 0.6, engine="tesseract")
+    c = OcrResult("75010", 0.3, engine="other", near_misses=("75016",))
+    ranked = combine([a, b, c], ColumnType.POSTCODE)
+    assert ranked[0].text == "75018" and ranked[0].near_misses == ("75013",)
+    assert ranked[1].near_misses == ("75016",)

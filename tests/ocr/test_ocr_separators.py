@@ -1,4 +1,4 @@
-"""A dot read where the paper has a dash: shapes of marks, and the engine's confidence."""
+"""A dot read where the paper has a dash: shapes of marks, and the engine's confidence; postcode near misses."""
 
 from __future__ import annotations
 
@@ -69,3 +69,15 @@ def test_real_dots_keep_their_confidence(engine: RapidEngine, name: str) -> None
     result = engine.read([img], ColumnType.EMAIL)[0]
     assert result.text.lower().startswith(name.split("-", 1)[1].removesuffix(".png"))
     assert result.confidence > DASH_AS_DOT_CAP
+
+
+def test_postcode_near_misses_name_the_runner_up_code(engine: RapidEngine) -> None:
+    # 75013 written (PARIS), read 75018: the 3 was the runner-up of the last digit
+    img = cv2.imread(str(CELLS / "postcode-75013.png"), cv2.IMREAD_GRAYSCALE)
+    res = engine.read([img], ColumnType.POSTCODE)[0]
+    assert res.text == "75018" and "75013" in res.near_misses
+    assert all(
+        len(m) == len(res.text) and sum(a != b for a, b in zip(m, res.text, strict=True)) == 1 for m in res.near_misses
+    )
+    name = engine.read([img], ColumnType.NAME)[0]
+    assert name.near_misses == ()  # postcodes only
