@@ -44,6 +44,10 @@ MIN_CROP_PX = 8
 DEFAULT_PX_PER_MM = TEMPLATE_DPI / MM_PER_INCH
 #: Side of the printed tick box (layout.checkbox), the size looked for on foreign sheets.
 TICK_BOX_MM = 7.0
+#: Straight lines are taken for the printed square only outside this inset (share of its side).
+PRINTED_LINES_INSET = 0.25
+#: A box whose inside is this much ink, before any line is removed, is never a sure "false".
+INKED_BOX = 0.1
 
 
 @dataclass(frozen=True)
@@ -217,6 +221,11 @@ def checkbox(crop: np.ndarray, box: Box | None, *, column: str, px_per_mm: float
         found = _find_square(lines, guess)
         box = found or Box(w / 2 - guess / 2, h / 2 - guess / 2, w / 2 + guess / 2, h / 2 + guess / 2)
     s = max(4.0, min(box.w, box.h))
+    # the printed square's lines are at its edges: straight strokes well inside it are the
+    # writer's (a box filled by a zigzag of horizontal strokes)
+    core = _box_mask((h, w), box.inset(PRINTED_LINES_INSET * s))
+    lines = np.minimum(lines, 1 - core)
+    faint_lines = np.minimum(faint_lines, 1 - core)
     margin = max(2, int(0.04 * min(h, w)))
     keep = np.zeros((h, w), dtype=np.uint8)
     keep[margin : h - margin, margin : w - margin] = 1
@@ -238,7 +247,8 @@ def checkbox(crop: np.ndarray, box: Box | None, *, column: str, px_per_mm: float
 
     if fill >= FILLED or (stroke_in >= TICK_EXTENT and area_in >= TICK_AREA):
         return _result(column, True, SURE, False)
-    if not found_blobs and faint_extent < 0.3:
+    raw_fill = float(masks.strong[interior > 0].mean()) if interior.any() else 0.0
+    if not found_blobs and faint_extent < 0.3 and raw_fill < INKED_BOX:
         return _result(column, False, SURE, False)
     likely = stroke_in >= 0.3 or fill >= 0.1 or outside >= 0.6 or faint_extent >= 0.45
     return _result(column, likely, DOUBTFUL, True)

@@ -99,7 +99,16 @@ def _faint_tick(img: Image, b: Box) -> Image:
     return _tick(img, b, ink=205)
 
 
-TICKED = {"tick": _tick, "thin tick": lambda i, b: _tick(i, b, t=2), "pencil tick": lambda i, b: _tick(i, b, 150, 2),
+def _zigzag(img: Image, b: Box) -> Image:
+    """Filled by a zigzag of near-horizontal strokes: straight runs, but the writer's."""
+    x0, y0, x1, y1 = b.ints()
+    pts = [(x0 + 6 if i % 2 == 0 else x1 - 6, y0 + 6 + i * 6) for i in range((y1 - y0 - 12) // 6 + 1)]
+    cv2.polylines(img, [np.array(pts, np.int32)], False, 30, 3, cv2.LINE_AA)
+    return img
+
+
+TICKED = {"zigzag": _zigzag,
+          "tick": _tick, "thin tick": lambda i, b: _tick(i, b, t=2), "pencil tick": lambda i, b: _tick(i, b, 150, 2),
           "cross": _cross, "filled": _filled}  # fmt: skip
 
 
