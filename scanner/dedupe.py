@@ -1,8 +1,8 @@
 """Duplicate signatures: within a batch, across batches in the store, against a list.
 
 Rows are compared only when they share a blocking key (same e-mail, same full
-name, or same postcode, a name word that sounds alike and a letter of another;
-see ``scanner.store.identity``), so a million stored rows stay fast. Each candidate
+name, or same postcode or town, a name word that sounds alike and a letter of
+another; see ``scanner.store.identity``), so a million stored rows stay fast. Each candidate
 pair is then judged on the written values (never on images):
 
 * **sure** (flag ``duplicate``): same e-mail and compatible names; or the same
@@ -10,8 +10,10 @@ pair is then judged on the written values (never on images):
   postcode and no conflicting e-mail. The row is left out of the final export.
 * **unsure** (flag ``possible_duplicate``): same e-mail but different names (a
   shared family address), same name but different e-mails or a missing
-  postcode, similar names at the same postcode. A person decides: two different
-  people are never merged silently.
+  postcode, similar names at the same postcode, names that could be misreadings
+  of each other in the same town (a letter off) whatever the postcodes (a first
+  line misread must not let the well-read repeat through). A person decides:
+  two different people are never merged silently.
 
 ``duplicate_of`` is ``source:page:row`` of the earliest matching row, rows being
 ordered by the run that first ordered their page, then source, page and row, so
