@@ -32,7 +32,6 @@ import numpy as np
 
 from scanner.errors import MissingDependencyError
 from scanner.forms import ColumnType
-from scanner.memory import release_freed
 from scanner.model import OcrResult
 from scanner.ocr.base import InkCrop, clean_text, crop_to_ink, line_confidence, rules_for
 from scanner.ocr.separators import dash_read_as_dot, find_marks
@@ -63,19 +62,24 @@ def bundled_rec_model() -> Path:
 INPUT_H = 48
 
 
-def _open_session(model: Path, threads: int) -> Any:
+def _open_session(model: Path, threads: int, arena: bool = True) -> Any:
     """The ONNX session, opened as rapidocr opens it (same options, same numbers).
 
     Driving onnxruntime directly, rather than through rapidocr's RapidOCR and
     TextRecognizer objects, saves about 1 s of CPU per worker start: rapidocr
     builds its configuration tree (omegaconf) on import. The session options
-    match rapidocr's so the outputs are bit for bit the same.
+    match rapidocr's but for the memory arena, which changes no number.
     """
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.log_severity_level = 4
-    options.enable_cpu_mem_arena = False
+    # The arena keeps the run buffers from one batch to the next: without it every run
+    # allocates and frees tens of MB, which the worker's heap trims (scanner.memory)
+    # then hand back and the next run faults in again (17% slower on the bench pages).
+    # Its size is bounded by the batch cap (RapidSettings.batch_columns); the
+    # numbers are the same either way.
+    options.enable_cpu_mem_arena = arena
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
@@ -165,6 +169,8 @@ class RapidSettings:
     threads: int = 1  #: onnxruntime intra-op threads: the process pool gives parallelism
     #: Each character the free reading had outside the type's alphabet costs this factor.
     drop_penalty: float = 0.8
+    #: ONNX Runtime's memory arena (see _open_session).
+    arena: bool = True
 
 
 class RapidEngine:
@@ -174,7 +180,7 @@ class RapidEngine:
 
     def __init__(self, settings: RapidSettings | None = None, model: Path | None = None) -> None:
         self.settings = settings or RapidSettings()
-        self._session: Any = _open_session(model or bundled_rec_model(), self.settings.threads)
+        self._session: Any = _open_session(model or bundled_rec_model(), self.settings.threads, self.settings.arena)
         characters = _characters(self._session)
         self._chars = np.array(characters, dtype=object)
         self._index = {c: i for i, c in enumerate(characters) if i > 0}
@@ -212,9 +218,6 @@ class RapidEngine:
             probs = self._infer([crop.image for _, crop in chunk])
             for (i, crop), row in zip(chunk, probs, strict=True):
                 results[i] = self._decode(row, allowed, kind, crop)
-        # ONNX Runtime's run buffers (no arena) leave holes in the heap: give them
-        # back, or a worker's peak grows with the pages it has read (scanner.memory)
-        release_freed()
         return results
 
     def _batches(self, crops: list[tuple[int, InkCrop]]) -> Iterator[list[tuple[int, InkCrop]]]:

@@ -128,6 +128,20 @@ def test_wide_crops_go_in_smaller_batches() -> None:
     engine.close()
 
 
+def test_rapid_memory_arena_changes_no_reading() -> None:
+    """The arena only keeps buffers between runs: texts and confidences are identical."""
+    cells = cases(KIND_SETS[ColumnType.EMAIL] + KIND_SETS[ColumnType.POSTCODE], seed=101)
+    images = [c.image for c in cells]
+    results = []
+    for arena in (True, False):
+        engine = RapidEngine(RapidSettings(arena=arena))
+        assert engine.session_options.enable_cpu_mem_arena is arena
+        results.append([engine.read(images, kind) for kind in (ColumnType.EMAIL, ColumnType.POSTCODE)])
+        results[-1].append(engine.read(images, ColumnType.EMAIL))  # a second run reuses the buffers
+        engine.close()
+    assert results[0] == results[1]
+
+
 def test_tesseract_runs_single_threaded() -> None:
     engine = make_engine("tesseract")
     engine.close()
