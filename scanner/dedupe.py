@@ -109,11 +109,11 @@ def compare(a: Identity, b: Identity) -> Verdict:
     if not both_named:
         return Verdict.NONE
     same_postcode = bool(a.postcode) and a.postcode == b.postcode
-    same_town = towns_alike(a.town, b.town)
     if a.postcode and b.postcode and not same_postcode:
         # namesakes in two towns, unless the town says one postcode was misread
         # (or it is one of a city's several postcodes): a person decides
-        return Verdict.POSSIBLE if same_town and names_misread(a.name, b.name) else Verdict.NONE
+        misread = towns_alike(a.town, b.town) and names_misread(a.name, b.name)
+        return Verdict.POSSIBLE if misread else Verdict.NONE
     if a.name == b.name:
         email_conflict = bool(a.email and b.email)
         if same_postcode and not email_conflict and a.n_words >= 2:
@@ -121,7 +121,7 @@ def compare(a: Identity, b: Identity) -> Verdict:
         return Verdict.POSSIBLE
     if same_postcode and (names_compatible(a.name, b.name) or name_similarity(a.name, b.name) >= SIMILAR_NAME_MIN):
         return Verdict.POSSIBLE
-    if same_town and names_misread(a.name, b.name):
+    if towns_alike(a.town, b.town) and names_misread(a.name, b.name):
         return Verdict.POSSIBLE
     return Verdict.NONE
 
@@ -468,7 +468,7 @@ def _kind_of(key: str, forms: Iterable[Form]) -> str:
     for form in forms:
         for column in form.columns:
             if column.name == key:
-                if column.type == ColumnType.TEXT and is_city_column(column):
+                if is_city_column(column):
                     return "town"
                 if column.type not in _TYPE_KIND:
                     raise UsageError(

@@ -35,4 +35,3 @@ def release_freed() -> None:
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
-

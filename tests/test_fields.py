@@ -259,6 +259,7 @@ def test_order_puts_postcode_before_city(surveillance_form: Form) -> None:
     assert "signature" not in names and "infos" not in names
     assert is_city_column(next(c for c in surveillance_form.columns if c.name == "ville"))
     assert not is_city_column(Column(name="profession", type=ColumnType.TEXT, label="PROFESSION"))
+    assert not is_city_column(Column(name="cp_ville", type=ColumnType.POSTCODE, label="CODE POSTAL (VILLE)"))
 
 
 def test_free_text_column_keeps_case(ref: RefData) -> None:

@@ -97,7 +97,7 @@ def interpret(
     """
     result = _interpret_alone(column, candidates, ref, context, has_ink)
     pc_col = context.postcode_column
-    if column.type == ColumnType.TEXT and is_city_column(column) and pc_col is not None and result.value:
+    if is_city_column(column) and pc_col is not None and result.value:
         result = _cross_check(pc_col, column, candidates, ref, context, has_ink, result)
     if column.type == ColumnType.EMAIL:
         names = [(context.results[c.name], c.role) for c in context.columns.values() if c.type == ColumnType.NAME]

@@ -9,7 +9,7 @@ code's communes is what makes both values trustworthy.
 from __future__ import annotations
 
 from scanner.fields.common import DIGIT_LOOKALIKES, Reading, Vote, clamp, clean_spaces, vote
-from scanner.forms import Column
+from scanner.forms import Column, ColumnType
 from scanner.model import OcrResult
 from scanner.refdata import RefData, place_key
 
@@ -31,6 +31,8 @@ _CITY_WORDS = ("VILLE", "COMMUNE", "LOCALITE", "CITY", "TOWN")
 
 def is_city_column(column: Column) -> bool:
     """A text column holding the commune (by its name or printed label)."""
+    if column.type != ColumnType.TEXT:
+        return False
     words = place_key(f"{column.name} {column.label}").split()
     return any(w in words for w in _CITY_WORDS)
 

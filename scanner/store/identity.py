@@ -200,7 +200,7 @@ class IdentityColumns:
             email=named(ColumnType.EMAIL),
             name=named(ColumnType.NAME),
             postcode=named(ColumnType.POSTCODE),
-            town=tuple(c.name for c in form.columns if c.type == ColumnType.TEXT and is_city_column(c)),
+            town=tuple(c.name for c in form.columns if is_city_column(c)),
         )
 
     def identity(self, values: Mapping[str, str]) -> Identity:
