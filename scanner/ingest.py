@@ -9,7 +9,8 @@ PDFs are rendered in-process with pypdfium2, 3 to 9 times faster than poppler's
 pdftoppm in a subprocess (what pdf2image runs): A4 at 300 DPI took 0.018 s
 (vector) / 0.116 s (scanned JPEG page) against 0.163 s / 0.376 s; on the
 200-page bench scan 0.18 s against 0.62 s (``tools/bench_layout.py PDF
---renderers``).
+--renderers``). A scanner's page (one JPEG filling the page) is not rendered at
+all: its JPEG is decoded straight to gray (:mod:`scanner.pdfscan`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from scanner.errors import PageError
 from scanner.model import PageImage, PageRef
+from scanner.pdfscan import embedded_scan
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +180,9 @@ def _render_pdf_page(doc: pdfium.PdfDocument, index: int) -> tuple[np.ndarray, f
             scale = float(np.sqrt(MAX_PAGE_PIXELS / max(w_pt * h_pt, 1.0)))
         if w_pt <= 0 or h_pt <= 0:
             raise _Bad("page has no area", "The PDF is damaged: export or scan it again.")
+        direct = embedded_scan(page, PDF_DPI, MAX_PAGE_PIXELS)
+        if direct is not None:
+            return direct
         # BGRX: pdfium's native layout, 10% faster to render than BGR; same gray
         bitmap = page.render(scale=scale, may_draw_forms=False, prefer_bgrx=True)
         # straight from pdfium's buffer to gray: no page-sized colour copy
