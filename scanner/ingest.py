@@ -263,9 +263,11 @@ def _square_pixels(gray: np.ndarray, im: Image.Image) -> np.ndarray:
 def _decode_frame(frame: Image.Image) -> tuple[np.ndarray, float]:
     try:
         w, h = frame.size
-        if frame.format == "JPEG" and w * h > MAX_PAGE_PIXELS:
-            k = np.sqrt(w * h / MAX_PAGE_PIXELS)
-            frame.draft("RGB", (int(w / k), int(h / k)))
+        if frame.format in ("JPEG", "MPO"):  # MPO: a phone's JPEG with a second picture
+            # libjpeg hands out its luma plane as gray: no colour conversion, and the same
+            # pixels as a PDF holding this JPEG (scanner.pdfscan) or OpenCV's gray decoding
+            k = max(1.0, float(np.sqrt(w * h / MAX_PAGE_PIXELS)))
+            frame.draft("L", (int(w / k), int(h / k)))
         upright = ImageOps.exif_transpose(frame)
         gray = _square_pixels(_pil_to_gray(upright), frame)
         dpi = _image_dpi(frame, gray.shape)
@@ -290,19 +292,18 @@ def _open_image(path: Path) -> Image.Image:
 
 
 def pixel_hash(image: np.ndarray) -> str:
-    """Hash of the decoded page: downscaled, coarsely quantised gray.
+    """SHA-256 of the decoded page's pixels (and its size): the same scan in two files.
 
-    Robust to decoder rounding, so the same scan read twice (or by another
-    library version) gives the same value; different sheets never collide in
-    practice (handwriting, serial QR, scanner noise differ).
+    Exact, not perceptual: decoders that round differently (another JPEG library,
+    a colour JPEG decoded to gray by another route) give different pixels, and
+    the 0.06% of pixels that differ by one or two levels already change a
+    quantised thumbnail's hash as well, so a thumbnail bought no robustness for
+    its cost (8-13 ms a page against 5). Different sheets never collide
+    (handwriting, serial QR, scanner noise differ).
     """
-    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
-    h, w = gray.shape[:2]
-    k = max(1, max(h, w) // 600)
-    small = cv2.resize(gray, (max(1, w // k), max(1, h // k)), interpolation=cv2.INTER_AREA)
-    q = np.ascontiguousarray(np.right_shift(np.asarray(small, dtype=np.uint8), 3))
-    digest = hashlib.sha256(f"{q.shape[0]}x{q.shape[1]}:".encode())
-    digest.update(q.tobytes())
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else np.ascontiguousarray(image)
+    digest = hashlib.sha256(f"{gray.shape[0]}x{gray.shape[1]}:".encode())
+    digest.update(gray.data)
     return digest.hexdigest()
 
 

@@ -89,6 +89,15 @@ def test_scanned_page_is_its_jpeg_decoded_to_gray(tmp_path: Path, colour: bool) 
     assert _close(_rendered(pdf), own)
 
 
+def test_same_scan_as_pdf_or_jpeg_gives_the_same_pixels_and_hash(tmp_path: Path) -> None:
+    jpeg = _scan(tmp_path / "same.jpg", colour=True)
+    pdf = _pdf(tmp_path / "same.pdf", jpeg)
+    as_pdf = load_page(PageRef("same.pdf", str(pdf), 1))
+    as_jpeg = load_page(PageRef("same.jpg", str(jpeg), 1))
+    assert np.array_equal(as_pdf.image, as_jpeg.image)
+    assert as_pdf.sha256 == as_jpeg.sha256  # so the second copy is known as the same sheet
+
+
 @pytest.mark.parametrize("rotate", [90, 180, 270])
 def test_page_rotation_is_applied_as_a_viewer_does(tmp_path: Path, rotate: int) -> None:
     pdf = _pdf(tmp_path / "r.pdf", _scan(tmp_path / "r.jpg"), rotate=rotate)
