@@ -174,18 +174,21 @@ def _clean_ink(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weak-ink mask with rules and guides removed, and strokes across them bridged again;
     and the bands along the rules (ink lying wholly in them is what is left of a rule)."""
-    weak = (reg.gray < opt.weak).astype(np.uint8) * 255
+    # 0/255 masks throughout; each whole-table operation costs about a millisecond, so
+    # they are few and write in place
+    _, weak = cv2.threshold(reg.gray, opt.weak - 1, 255, cv2.THRESH_BINARY_INV)  # gray < weak
     rules_h, rules_v, bands = _rules_off(weak, reg, table, opt)
     gmask = _guides_off(reg.gray, reg, guides, opt)
-    off_h = cv2.bitwise_or(rules_h, gmask)
-    off_v = cv2.bitwise_or(rules_v, gmask)
-    ink = cv2.bitwise_and(weak, cv2.bitwise_not(cv2.bitwise_or(off_h, off_v)))
+    off_h = cv2.bitwise_or(rules_h, gmask, dst=rules_h)
+    off_v = cv2.bitwise_or(rules_v, gmask, dst=rules_v)
+    ink = cv2.subtract(weak, cv2.bitwise_or(off_h, off_v, dst=gmask))  # weak and not off
     # a stroke crossing a rule has ink on both sides of it: close the gap there only
     t = max(3, round(1.2 * reg.k))
     across_h = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, t)))
     across_v = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (t, 1)))
-    bridge = cv2.bitwise_or(cv2.bitwise_and(across_h, off_h), cv2.bitwise_and(across_v, off_v))
-    return cv2.bitwise_or(ink, cv2.bitwise_and(bridge, weak)), bands
+    bridge = cv2.bitwise_and(across_h, off_h, dst=across_h)
+    bridge = cv2.bitwise_or(bridge, cv2.bitwise_and(across_v, off_v, dst=across_v), dst=bridge)
+    return cv2.bitwise_or(ink, cv2.bitwise_and(bridge, weak, dst=bridge), dst=ink), bands
 
 
 def _spans(flags: np.ndarray) -> list[tuple[int, int]]:
@@ -290,7 +293,8 @@ def cut_cells(reg: Registered, table: Table, form: Form, opt: CellOptions | None
     n, labels = cv2.connectedComponents(ink, connectivity=8)
     ncol = len(form.columns)
     cores = [[region.core(c) for c in row] for row in table.rows]
-    cellmap = np.full(ink.shape, -1, np.int32)
+    # int16 when it can: half the memory to fill for a table-sized map
+    cellmap = np.full(ink.shape, -1, np.int16 if len(cores) * ncol < 2**15 else np.int32)
     for i, core_row in enumerate(cores):
         for j, (x0, y0, x1, y1) in enumerate(core_row):
             cellmap[y0:y1, x0:x1] = i * ncol + j
