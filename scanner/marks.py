@@ -215,8 +215,8 @@ def checkbox(crop: np.ndarray, box: Box | None, *, column: str, px_per_mm: float
     masks = ink_masks(crop)
     h, w = masks.strong.shape
     guess = min(box.w, box.h) if box is not None else min(TICK_BOX_MM * px_per_mm, 0.7 * min(h, w))
-    lines = _straight_lines(masks.strong, max(6, int(0.45 * guess)), max(5, int(0.2 * guess)))
-    faint_lines = _straight_lines(masks.faint, max(6, int(0.45 * guess)), max(5, int(0.2 * guess)))
+    run, thick = max(6, int(0.45 * guess)), max(5, int(0.2 * guess))
+    lines = _straight_lines(masks.strong, run, thick)
     if box is None:
         found = _find_square(lines, guess)
         box = found or Box(w / 2 - guess / 2, h / 2 - guess / 2, w / 2 + guess / 2, h / 2 + guess / 2)
@@ -225,14 +225,12 @@ def checkbox(crop: np.ndarray, box: Box | None, *, column: str, px_per_mm: float
     # writer's (a box filled by a zigzag of horizontal strokes)
     core = _box_mask((h, w), box.inset(PRINTED_LINES_INSET * s))
     lines = np.minimum(lines, 1 - core)
-    faint_lines = np.minimum(faint_lines, 1 - core)
     margin = max(2, int(0.04 * min(h, w)))
     keep = np.zeros((h, w), dtype=np.uint8)
     keep[margin : h - margin, margin : w - margin] = 1
     keep = np.minimum(keep, _box_mask((h, w), box.inset(-0.5 * s)))  # the box and a tick's overshoot
     dil = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
     ink = np.minimum(np.minimum(masks.strong, keep), 1 - cv2.dilate(lines, dil))
-    faint = np.minimum(np.minimum(masks.faint, keep), 1 - cv2.dilate(faint_lines, dil))
     interior = _box_mask((h, w), box.inset(0.15 * s))
 
     fill = float(ink[interior > 0].mean()) if interior.any() else 0.0
@@ -242,11 +240,14 @@ def checkbox(crop: np.ndarray, box: Box | None, *, column: str, px_per_mm: float
     stroke_in = max((b.extent for b in inside), default=0) / s
     area_in = sum(b.area for b in inside) / s**2
     outside = max((b.extent for b in found_blobs if b.label not in in_box), default=0) / s
-    faint_blobs, _ = blobs(faint, max(4.0, (0.06 * s) ** 2))
-    faint_extent = max((b.extent for b in faint_blobs), default=0) / s
 
     if fill >= FILLED or (stroke_in >= TICK_EXTENT and area_in >= TICK_AREA):
         return _result(column, True, SURE, False)
+    # the faint ink, printed lines taken out the same way, only matters for a box not surely ticked
+    faint_lines = np.minimum(_straight_lines(masks.faint, run, thick), 1 - core)
+    faint = np.minimum(np.minimum(masks.faint, keep), 1 - cv2.dilate(faint_lines, dil))
+    faint_blobs, _ = blobs(faint, max(4.0, (0.06 * s) ** 2))
+    faint_extent = max((b.extent for b in faint_blobs), default=0) / s
     raw_fill = float(masks.strong[interior > 0].mean()) if interior.any() else 0.0
     if not found_blobs and faint_extent < 0.3 and raw_fill < INKED_BOX:
         return _result(column, False, SURE, False)
@@ -273,19 +274,18 @@ def signature(
     masks = ink_masks(crop)
     band = max(2, round(rules.edge_band_mm * k))
     strong = _inner_part(masks.strong, band)
-    faint = _inner_part(masks.faint, band)
 
     found, _ = blobs(strong, max(4.0, rules.speck_mm2 * k2))
     strokes = [b for b in found if b.thickness <= rules.max_thickness_mm * k and b.area >= rules.min_stroke_mm2 * k2]
     total_length = sum(b.length for b in strokes) / k
     longest = max((b.extent for b in strokes), default=0) / k
-    faint_found, _ = blobs(faint, max(4.0, rules.speck_mm2 * k2))
-    faint_extent = max((b.extent for b in faint_found), default=0) / k
 
     if total_length >= rules.length_mm and longest >= rules.extent_mm:
         return _result(column, True, SURE, False)
-    if not found and faint_extent < rules.faint_extent_mm:
-        return _result(column, False, SURE, False)
+    if not found:  # the faint ink only matters for a cell with no strong ink
+        faint_found, _ = blobs(_inner_part(masks.faint, band), max(4.0, rules.speck_mm2 * k2))
+        if max((b.extent for b in faint_found), default=0) / k < rules.faint_extent_mm:
+            return _result(column, False, SURE, False)
     likely = total_length >= rules.length_mm / 2 and longest >= rules.extent_mm / 2
     return _result(column, likely, DOUBTFUL, True)
 
