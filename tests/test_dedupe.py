@@ -292,6 +292,31 @@ def test_a_store_keyed_by_older_rules_is_rekeyed_when_opened(tmp_path: Path) -> 
         assert flags_by_ref(s)["b.pdf:1:3"] == ("possible_duplicate", "a.pdf:1:1")
 
 
+def test_rows_of_an_older_store_that_only_the_new_keys_link_are_flagged_when_opened(tmp_path: Path) -> None:
+    path = tmp_path / "petition.sqlite"
+    misread = person("GAU HIER", "HAMED", "", "8020", "DOING7")
+    with Store.open(path) as s:
+        run_batch(
+            s,
+            [
+                page("a.pdf", 1, [row(2, misread, flags=("low_confidence:nom",))]),
+                page("b.pdf", 1, [row(9, person("GAUTHIER", "HAMED", "hamed.gauthier@gmx.fr", "80200", "DOINGT"))]),
+            ],
+        )
+        # as a version without towns left it: no town keys, so the well-read repeat was clean
+        s.conn.execute("UPDATE rows SET id_town = '', dup_flag = NULL, duplicate_of = '', dup_row_id = NULL")
+        s.conn.execute("UPDATE rows SET status = 'clean' WHERE flags = ''")
+        s.conn.execute("DELETE FROM row_keys WHERE key LIKE 't:%' OR key LIKE 'u:%'")
+        s.conn.execute("UPDATE meta SET value = '1' WHERE key = 'identity_version'")
+        assert flags_by_ref(s)["b.pdf:1:9"] == (None, "")
+    with Store.open(path) as s:  # no new run: opening it is enough
+        assert flags_by_ref(s)["b.pdf:1:9"] == ("possible_duplicate", "a.pdf:1:2")
+        repeat = next(r for r in s.iter_rows() if r.ref() == "b.pdf:1:9")
+        assert repeat.status.value == "review"
+    with Store.open(path) as s:  # and once only
+        assert s.meta("identity_version") == "2"
+
+
 def test_against_a_list_with_towns(store: Store, tmp_path: Path) -> None:
     listing = tmp_path / "online.csv"
     listing.write_text("Nom,Prénom,CP,Ville\nMuller,Ambroisine,64260,Gère-Bélesten\n", encoding="utf-8")

@@ -113,12 +113,22 @@ class ReviewOps(RowOps):
 
     def refresh_identities(self) -> int:
         """Recompute every row's identity and blocking keys if an older version of the
-        rules computed them (meta ``identity_version``); the number of rows changed."""
+        rules computed them (meta ``identity_version``); the number of rows changed.
+
+        The new keys can link two rows already stored (a town joined the identity
+        in version 2), which no later run would compare again: every stored row's
+        duplicates are searched anew, in the same transaction, so a store is never
+        left re-keyed but not searched.
+        """
         if self.meta("identity_version") == str(IDENTITY_VERSION):
             return 0
+        from scanner.dedupe import dedupe_rows  # late: dedupe builds on the store
+
         with self.transaction() as conn:
             ids = [int(r) for (r,) in conn.execute("SELECT id FROM rows WHERE status <> 'forgotten'")]
             changed = sum(self.update_identity(row_id, force=True) for row_id in ids)
+            if ids:
+                dedupe_rows(cast("Store", self), None)
             conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('identity_version', ?)", (str(IDENTITY_VERSION),)
             )
