@@ -6,7 +6,7 @@ import pytest
 
 from scanner.fields import RowContext, interpret
 from scanner.fields.accents import UNKNOWN_ACCENT_PRIOR_E, UNKNOWN_ACCENT_PRIOR_OTHER, restore_accents
-from scanner.fields.namecheck import LETTERS_ENGINE, check_name, name_doubt
+from scanner.fields.namecheck import ACCENT_SURE, LETTERS_ENGINE, check_name, name_doubt
 from scanner.forms import ColumnType, Form
 from scanner.model import FieldResult, OcrResult
 from scanner.ocr.combine import combine
@@ -153,8 +153,9 @@ def test_invalid_or_empty_results_are_left_alone(ref: RefData) -> None:
 
 def test_first_name_takes_its_usual_accents_when_clearly_usual(ref: RefData, surveillance_form: Form) -> None:
     r = read(surveillance_form, "prenom", ref, "HELENE", 0.99)
-    # RapidOCR saw no accent (it sees about half of them): the list still wins, less surely
-    assert r.value == "HÉLÈNE" and r.flags == [] and 0.8 < r.confidence < 0.95
+    # RapidOCR saw no accent (it misses a third of them): the list still wins, but the list
+    # also knows Helene: a reviewer's call
+    assert r.value == "HÉLÈNE" and r.flags == ["low_confidence:prenom"] and 0.7 < r.confidence < 0.95
     assert read(surveillance_form, "prenom", ref, "JEAN-NOEL").value == "JEAN-NOËL"
 
 
@@ -163,7 +164,24 @@ def test_first_name_with_two_common_spellings_keeps_its_reading_with_doubt(
 ) -> None:
     # Leopold and Léopold are about as frequent: nobody can tell from capitals
     r = read(surveillance_form, "prenom", ref, "LEOPOLD", 0.99)
-    assert r.value == "LEOPOLD" and r.confidence < 0.8
+    assert r.value == "LEOPOLD" and r.confidence < 0.9 and r.flags == ["low_confidence:prenom"]
+
+
+def test_two_silent_readers_do_not_settle_a_name_spelt_both_ways(ref: RefData, surveillance_form: Form) -> None:
+    """ÉLODIE / ELODIE (1,114 / 1,404): both engines drawing no accent is weaker evidence
+    than their separate rates say, as they miss the same accents."""
+    both_silent = [("rapidocr", "ELODIE"), ("tesseract", "ELODIE")]
+    value, p = restore_accents("ELODIE", ref, True, both_silent)
+    assert value == "ELODIE" and p < ACCENT_SURE
+    # and flagged in the field, with the letters read well
+    voted = combine(
+        [OcrResult("ELODIE", 0.99, engine="rapidocr"), OcrResult("ELODIE", 0.95, engine="tesseract")],
+        ColumnType.NAME,
+    )
+    r = interpret(next(c for c in surveillance_form.columns if c.name == "prenom"), voted, ref, RowContext())
+    assert r.value == "ELODIE" and r.flags == ["low_confidence:prenom"]
+    # a first name the list spells one way only is not doubted for its accents
+    assert restore_accents("HASSAN", ref, True, [("rapidocr", "HASSAN"), ("tesseract", "HASSAN")]) == ("HASSAN", 1.0)
 
 
 def test_accent_read_by_the_main_reader_is_the_writers(ref: RefData, surveillance_form: Form) -> None:
@@ -181,12 +199,13 @@ def test_each_readers_accents_are_weighed_with_its_own_rates(ref: RefData) -> No
     # both readers saw none: probably none
     value, p_none = restore_accents("BEGUIN", ref, False, [rapid_plain, tess_plain])
     assert value == "BEGUIN" and p_alone < p_none and p_none > 0.95
-    # Tesseract alone drew one (it draws false ones): likelier, not sure: review
+    # Tesseract alone drew one (it draws false ones): a doubt either way, review
     value, p_tess = restore_accents("BEGUIN", ref, False, [rapid_plain, ("tesseract", "BÉGUIN")])
-    assert value == "BÉGUIN" and p_tess < 0.9
-    # RapidOCR drew one (it almost never draws a false one): sure
+    assert p_tess < 0.9 < p_none
+    # RapidOCR drew one (it almost never draws a false one): likely, though Tesseract, which
+    # draws 92% of the accents RapidOCR draws, did not
     value, p_rapid = restore_accents("BEGUIN", ref, False, [("rapidocr", "BÉGUIN"), tess_plain])
-    assert value == "BÉGUIN" and p_rapid > 0.95
+    assert value == "BÉGUIN" and p_rapid > 0.9
     # a reader whose letters differ says nothing
     assert restore_accents("BEGUIN", ref, False, [("tesseract", "BÉGUEN")]) == (plain, p_alone)
 
@@ -197,7 +216,9 @@ def test_tesseract_accents_reach_the_name_check_through_the_vote(ref: RefData, s
         [OcrResult("BEGUIN", 0.95, engine="rapidocr"), OcrResult("BÉGUIN", 0.8, engine="tesseract")], ColumnType.NAME
     )
     r = interpret(column, voted, ref, RowContext())
-    assert r.value == "BÉGUIN" and r.accent_probability < 0.95
+    alone = combine([OcrResult("BEGUIN", 0.95, engine="rapidocr")], ColumnType.NAME)
+    silent = interpret(column, alone, ref, RowContext())
+    assert r.accent_probability < 0.95 and r.accent_probability < silent.accent_probability
 
 
 def test_common_surname_takes_its_usual_accents_unknown_one_is_kept(ref: RefData) -> None:

@@ -1,7 +1,7 @@
 """Accents on names written in capitals: what the lists expect, what the readers saw.
 
 Many people write names in capitals, and the engines often miss an accent on a
-capital (RapidOCR sees under half of them), so a reading HELENE says little
+capital (RapidOCR misses a third of them), so a reading HELENE says little
 about the accents on the paper. Each word's spelling is chosen by Bayes' rule:
 
 * a prior over its spellings. First names: the national list counts each
@@ -17,7 +17,8 @@ about the accents on the paper. Each word's spelling is chosen by Bayes' rule:
   is a witness with its own measured rates (:data:`READER_RATES`): how often
   it draws an accent that is there, one that is not, and the right one.
   RapidOCR almost never draws a false accent, Tesseract sometimes does: their
-  accents, and their silence, are evidence, not the answer.
+  accents, and their silence, are evidence, not the answer. The two miss the
+  same accents, so the second reader's silence is weighed given the first's.
 
 The likeliest spelling is kept with its posterior probability, which the
 field's confidence is multiplied by: a doubtful accent sends the row to review.
@@ -30,7 +31,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scanner.fields.surnames import ACCENTED_SURNAME_WORDS, KNOWN_SURNAME_WORDS
 from scanner.refdata import RefData, fold
@@ -58,15 +59,22 @@ class ReaderRates:
     exact: float  #: P(its accents are exactly right | it drew some on an accented word)
 
 
-#: Measured on the name cells of generated seed 37 (3,200 cells, never used to
-#: calibrate thresholds) read again from their stored crops. RapidOCR (PP-OCRv6)
-#: draws an accent on 46% of accented words read in capitals and never drew one on
-#: the 2,121 unaccented words (0.05% assumed), 98% of them exactly right;
-#: Tesseract draws more (68%) but also false ones (3.3%), 87% exactly right.
+#: Measured on the name cells written in capitals of generated seeds 2718 and 4099
+#: (``tools/accent_rates.py``), where the engine read the letters right: RapidOCR
+#: (PP-OCRv6) draws an accent on 68% of accented words (696/1,027) and never drew
+#: one on the 8,300 unaccented words (0.05% assumed), 98% of them exactly right;
+#: Tesseract draws more (86%, 564/657) but also false ones (5.2%), 88% exactly right.
+#: (Seed 37, with an older generator, had given 46% and 68%.)
 READER_RATES: dict[str, ReaderRates] = {
-    "rapidocr": ReaderRates(sees=0.46, false=0.0005, exact=0.98),
-    "tesseract": ReaderRates(sees=0.68, false=0.033, exact=0.87),
+    "rapidocr": ReaderRates(sees=0.68, false=0.0005, exact=0.98),
+    "tesseract": ReaderRates(sees=0.86, false=0.052, exact=0.88),
 }
+#: The readers miss the same accents (faint, small, merged with the letter), so a
+#: second reader's rate of drawing an accent that is there depends on what the main
+#: reader did on the same word: Tesseract drew it on 92% of the accented words
+#: RapidOCR drew one on (421/457), on 68% of those it missed (121/178), not 86%.
+#: Taking both silences as independent made two silences look like proof of none.
+SEES_AFTER_MAIN: dict[bool, float] = {True: 0.92, False: 0.68}
 #: (an engine's rates, its reading transplanted onto the value's letters)
 Witness = tuple[ReaderRates, str]
 #: The reader whose accents on lower-case letters are taken as written.
@@ -160,6 +168,19 @@ def _decide(prior: dict[str, float], plain: str, witnesses: Sequence[Witness]) -
     return best, named_posterior[best] / total
 
 
+def _witnesses(seen: Sequence[tuple[str, str]]) -> list[Witness]:
+    """Each reader's (rates, reading); a second reader's rate of seeing an accent is the one
+    measured after what the main reader did on the same word (:data:`SEES_AFTER_MAIN`)."""
+    main = next((text for engine, text in seen if engine == MAIN_READER), None)
+    out: list[Witness] = []
+    for engine, text in seen:
+        rates = READER_RATES[engine]
+        if main is not None and engine != MAIN_READER:
+            rates = replace(rates, sees=SEES_AFTER_MAIN[has_accent(main)])
+        out.append((rates, text))
+    return out
+
+
 def restore_accents(
     value: str, ref: RefData, first: bool, readings: Sequence[tuple[str, str]] = ()
 ) -> tuple[str, float]:
@@ -172,23 +193,23 @@ def restore_accents(
     if not value:
         return value, 1.0
     plain = "".join(_base_letter(c) if c.isalpha() else c for c in value.upper())
-    seen: list[tuple[ReaderRates, str]] = []
+    seen: list[tuple[str, str]] = []
     for engine, text in readings:
         on_value = transplant_accents(plain, text) if engine in READER_RATES and text else None
         if on_value is not None:
-            seen.append((READER_RATES[engine], on_value))
+            seen.append((engine, on_value))
     if first:
         prior = _first_name_prior(plain, ref)  # listed compounds first (JEAN-NOËL)
         if prior is not None:
-            return _decide(prior, plain, seen)
+            return _decide(prior, plain, _witnesses(seen))
     out: list[str] = []
     probability = 1.0
-    seen_parts = [(rates, _PARTS.split(text)) for rates, text in seen]
+    seen_parts = [(engine, _PARTS.split(text)) for engine, text in seen]
     for k, part in enumerate(_PARTS.split(plain)):
         if not any(c.isalpha() for c in part):
             out.append(part)
             continue
-        part_witnesses = [(rates, parts[k]) for rates, parts in seen_parts]
+        part_witnesses = _witnesses([(engine, parts[k]) for engine, parts in seen_parts])
         word = part.replace("'", "")  # the lists spell N'DIAYE as NDIAYE
         prior = _first_name_prior(part, ref) if first else None
         if prior is None and not first and word in ACCENTED_SURNAME_WORDS and "'" not in part:
@@ -204,6 +225,17 @@ def restore_accents(
         out.append(spelled)
         probability *= p
     return "".join(out), probability
+
+
+def has_rival_spelling(value: str, ref: RefData) -> bool:
+    """The first-name list spells ``value`` (or one of its words) both with and without
+    accents (ÉLODIE / ELODIE): the accents are a choice between two real names."""
+    words = [fold(value)] + [w for w in _PARTS.split(fold(value)) if any(c.isalpha() for c in w)]
+    return any(
+        len({s.upper() for s, _ in ref.firstname_spellings(w) if fold(s) == w}) > 1
+        and any(has_accent(s) for s, _ in ref.firstname_spellings(w))
+        for w in words
+    )
 
 
 def accents_seen_by_main_reader(readings: Sequence[tuple[str, str]]) -> bool:

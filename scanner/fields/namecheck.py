@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-from scanner.fields.accents import accents_seen_by_main_reader, restore_accents
+from scanner.fields.accents import accents_seen_by_main_reader, has_rival_spelling, restore_accents
 from scanner.fields.plausibility import swaps, words
 from scanner.fields.surnames import KNOWN_SURNAME_WORDS, TRUNCATED_SURNAME_WORDS
 from scanner.forms import ColumnType
@@ -52,6 +52,13 @@ from scanner.refdata import RefData, fold
 LETTERS_ENGINE = "letters"
 #: Confidence ceiling of a name the evidence says is probably misread (flagged).
 DOUBT_CAP = 0.4
+#: A first name the list spells both ways (ÉLODIE 1,114 / ELODIE 1,404) whose accents
+#: are less sure than this is a reviewer's call, however well the letters were read:
+#: a spelling choice more than 1% likely to be wrong would spend the whole row's
+#: silent-error budget. Read with no accent by both engines, ELODIE is still ÉLODIE
+#: about one time in twenty, SAIDA is SAÏDA one time in thirty-five; such names made
+#: most of the silent errors left (seeds 4099, 6151, 7331, 9241).
+ACCENT_SURE = 0.99
 #: Letter-model gain (bits beyond the confusions' cost) from which a reading no list
 #: supports is flagged: real names rich in K (KOWALSKI, BEKKOUCHE) reach about 11,
 #: K-for-R misreadings of French names 12 to 30.
@@ -240,6 +247,8 @@ def check_name(result: FieldResult, ref: RefData, role: str) -> FieldResult:
             result.value = value
             result.confidence *= p
             result.accent_probability = p
+            if p < ACCENT_SURE and role == "first" and has_rival_spelling(value, ref):
+                flag_low(result, result.confidence)
     doubt = name_doubt(result.value, ref, role)
     if doubt is not None:
         flag_low(result, DOUBT_CAP)
