@@ -52,7 +52,7 @@ eval: $(STAMP)
 	$(BIN)/petition-scan eval gen/out-6151 --truth gen/eval-6151/truth.json
 
 bench: $(STAMP)
-	$(BIN)/python tools/bench.py
+	$(BIN)/python tools/bench.py --pages 24 --big 200 --seed 5
 
 clean:
 	rm -rf out gen bench-out .pytest_cache .mypy_cache .ruff_cache
