@@ -242,6 +242,18 @@ def test_city_without_postcode(ref: RefData, surveillance_form: Form) -> None:
     assert foreign.value == "ZORGLUBVILLE" and foreign.flags == ["low_confidence:ville"]
 
 
+def test_postcode_with_no_town_beside_it_needs_a_sure_reading(ref: RefData, surveillance_form: Form) -> None:
+    """The demo's 40300 for 46300, read at 0.72 with the town cell empty: nothing vouched for it."""
+    alone = _row(surveillance_form, ref, cands(("40300", 0.72)), [])
+    assert alone["code_postal"].value == "40300" and alone["code_postal"].flags == ["low_confidence:code_postal"]
+    assert alone["code_postal"].confidence == pytest.approx(0.72)  # flagged, not re-scored
+    sure = _row(surveillance_form, ref, cands(("40300", 0.95)), [])
+    assert sure["code_postal"].flags == []
+    # the same reading with its town written beside it is vouched for
+    vouched = _row(surveillance_form, ref, cands(("40300", 0.72)), cands(("PEYREHORADE", 0.9)))
+    assert vouched["code_postal"].flags == [] and vouched["code_postal"].confidence > 0.8
+
+
 def test_interpret_records_into_the_context(ref: RefData, surveillance_form: Form) -> None:
     """The per-cell API gives the same cross-check as interpret_row when called in order."""
     cols = {c.name: c for c in surveillance_form.columns}
