@@ -54,12 +54,12 @@ def _single_jpeg(page: pdfium.PdfPage) -> pdfium.PdfImage | None:
     return obj
 
 
-def _covers_page(page: pdfium.PdfPage, image: pdfium.PdfImage) -> bool:
-    """The image is upright (no flip, shear or rotation of its own) and fills the visible page."""
+def _covers_page(box: tuple[float, float, float, float], image: pdfium.PdfImage) -> bool:
+    """The image is upright (no flip, shear or rotation of its own) and fills ``box``, the visible page."""
     m = image.get_matrix()
     if abs(m.b) > 1e-6 or abs(m.c) > 1e-6 or m.a <= 0 or m.d <= 0:
         return False
-    left, bottom, right, top = page.get_cropbox()
+    left, bottom, right, top = box
     x0, y0 = m.e, m.f
     x1, y1 = m.e + m.a, m.f + m.d
     tol = EDGE_TOLERANCE_PT
@@ -72,10 +72,11 @@ def embedded_scan(page: pdfium.PdfPage, dpi: float, max_pixels: int) -> tuple[np
     None when the page must be rendered instead.
     """
     image = _single_jpeg(page)
-    if image is None or not _covers_page(page, image):
+    box = page.get_cropbox()
+    if image is None or not _covers_page(box, image):
         return None
     px_w, px_h = image.get_px_size()
-    left, bottom, right, top = page.get_cropbox()
+    left, bottom, right, top = box
     w_pt, h_pt = right - left, top - bottom
     if px_w * px_h > max_pixels or w_pt <= 0 or h_pt <= 0:
         return None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scanner.fields.common import empty_result, finish, interpret_text, is_blank
+from scanner.fields.common import empty_result, finish, flag_low, interpret_text, is_blank
 from scanner.fields.crosscheck import cross_check
 from scanner.fields.emails import check_email, interpret_email
 from scanner.fields.namecheck import check_name
@@ -102,10 +102,14 @@ def interpret(
     """
     result = _interpret_alone(column, candidates, ref, context, has_ink)
     pc_col = context.postcode_column
-    if is_city_column(column) and pc_col is not None and result.value:
-        result = _cross_check(pc_col, column, candidates, ref, context, has_ink, result)
-    elif is_city_column(column) and pc_col is not None and context.postcode is not None:
-        _unvouched_postcode(context.results[pc_col.name])
+    if is_city_column(column) and pc_col is not None:
+        if result.value:
+            result = _cross_check(pc_col, column, candidates, ref, context, has_ink, result)
+        elif context.postcode is not None:
+            # a code with no town written beside it stands on its reading alone
+            pc = context.results[pc_col.name]
+            if pc.confidence < UNVOUCHED_POSTCODE_SURE:
+                flag_low(pc, pc.confidence)
     if column.type == ColumnType.EMAIL:
         names = [(context.results[c.name], c.role) for c in context.columns.values() if c.type == ColumnType.NAME]
         cross_check(result, names, ref)
@@ -142,13 +146,6 @@ def _interpret_alone(
     if column.type == ColumnType.EMAIL:
         return check_email(result)
     return result
-
-
-def _unvouched_postcode(pc: FieldResult) -> None:
-    """A code with no town written beside it stands on its reading alone: flagged unless sure."""
-    flag = f"low_confidence:{pc.column}"
-    if pc.confidence < UNVOUCHED_POSTCODE_SURE and flag not in pc.flags:
-        pc.flags = [*pc.flags, flag]
 
 
 def _sibling_codes(code: str, commune: str | None, ref: RefData) -> bool:
@@ -203,9 +200,7 @@ def _cross_check(
         if not others and not _sibling_codes(code, commune[0], ref):
             pc.confidence = round(corroborated_postcode_confidence(pc.confidence, True), 4)
         elif _nearly_read_sibling(code, commune[0], context.candidates.get(pc_col.name, []), ref):
-            pc.confidence = min(pc.confidence, SWAPPED_POSTCODE_CAP)
-            if flag not in pc.flags:
-                pc.flags = [*pc.flags, flag]
+            flag_low(pc, SWAPPED_POSTCODE_CAP)
         return city
     if others:
         alt = others[0]

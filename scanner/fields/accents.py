@@ -117,12 +117,18 @@ def _unknown_prior(word: str) -> dict[str, float]:
     return {word: 1.0 - q, _SOME_ACCENT: q}
 
 
-def _first_name_prior(word: str, ref: RefData) -> dict[str, float] | None:
-    """Prior over the listed spellings of ``word`` (folded), None if the list has none with accents."""
+def _listed_spellings(word: str, ref: RefData) -> dict[str, float]:
+    """The first-name list's spellings of ``word`` (folded), in capitals, with their counts."""
     counts: dict[str, float] = {}
     for s, c in ref.firstname_spellings(word):
         if fold(s) == word:
             counts[s.upper()] = counts.get(s.upper(), 0.0) + float(c)
+    return counts
+
+
+def _first_name_prior(word: str, ref: RefData) -> dict[str, float] | None:
+    """Prior over the listed spellings of ``word`` (folded), None if the list has none with accents."""
+    counts = _listed_spellings(word, ref)
     if not counts or not any(has_accent(s) for s in counts):
         return None
     weights = {s: c**RATIO_POWER for s, c in counts.items()}
@@ -230,12 +236,13 @@ def restore_accents(
 def has_rival_spelling(value: str, ref: RefData) -> bool:
     """The first-name list spells ``value`` (or one of its words) both with and without
     accents (ÉLODIE / ELODIE): the accents are a choice between two real names."""
-    words = [fold(value)] + [w for w in _PARTS.split(fold(value)) if any(c.isalpha() for c in w)]
-    return any(
-        len({s.upper() for s, _ in ref.firstname_spellings(w) if fold(s) == w}) > 1
-        and any(has_accent(s) for s, _ in ref.firstname_spellings(w))
-        for w in words
-    )
+    folded = fold(value)
+    words = [folded] + [w for w in _PARTS.split(folded) if any(c.isalpha() for c in w)]
+    for word in words:
+        spellings = _listed_spellings(word, ref)
+        if len(spellings) > 1 and any(has_accent(s) for s in spellings):
+            return True
+    return False
 
 
 def accents_seen_by_main_reader(readings: Sequence[tuple[str, str]]) -> bool:

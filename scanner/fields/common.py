@@ -55,6 +55,14 @@ BORDER_SHARE = 0.3
 BORDER_CAP = 0.5
 
 
+def flag_low(result: FieldResult, cap: float) -> None:
+    """Cap ``result``'s confidence and flag it ``low_confidence:<column>`` (in place)."""
+    result.confidence = round(min(result.confidence, cap), 4)
+    flag = f"low_confidence:{result.column}"
+    if flag not in result.flags:
+        result.flags.append(flag)
+
+
 def doubt_border(result: FieldResult, border_share: float) -> None:
     """Cap the confidence of a non-empty value whose cell has a letter across its side rule."""
     if border_share >= BORDER_SHARE and result.value:

@@ -32,8 +32,9 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
+from scanner.fields.common import flag_low
 from scanner.fields.emails import DIGITISH_LETTERS, SEPARATORS
-from scanner.fields.namecheck import LETTERS_ENGINE, flag_low, is_known_name
+from scanner.fields.namecheck import LETTERS_ENGINE, is_known_name
 from scanner.model import FieldResult
 from scanner.refdata import RefData, fold
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from rapidfuzz.distance import Levenshtein
 
 from scanner.fields.accents import accents_seen_by_main_reader, has_rival_spelling, restore_accents
+from scanner.fields.common import flag_low
 from scanner.fields.plausibility import swaps, words
 from scanner.fields.surnames import KNOWN_SURNAME_WORDS, TRUNCATED_SURNAME_WORDS
 from scanner.forms import ColumnType
@@ -212,14 +213,6 @@ def name_doubt(value: str, ref: RefData, role: str) -> NameDoubt | None:
         if confusion is not None and confusion.gain >= STRONG_CONFUSION_BITS:
             return NameDoubt("a much likelier spelling one or two letters away", confusion.variant)
     return None
-
-
-def flag_low(result: FieldResult, cap: float) -> None:
-    """Cap ``result``'s confidence and flag it ``low_confidence:<column>`` (in place)."""
-    result.confidence = round(min(result.confidence, cap), 4)
-    flag = f"low_confidence:{result.column}"
-    if flag not in result.flags:
-        result.flags.append(flag)
 
 
 def _group_readings(result: FieldResult) -> tuple[tuple[str, str], ...]:
