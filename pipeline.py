@@ -6,9 +6,11 @@ exit status (see scanner.errors.ExitCode); tracebacks only with ``-v``.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 import traceback
+from typing import Any
 
 import click
 
@@ -17,7 +19,43 @@ from scanner.errors import ExitCode, PetitionScanError
 log = logging.getLogger("petition_scan")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+#: Each subcommand lives beside the library code it drives and is imported only
+#: when invoked (or listed by --help): ``process`` then starts without loading the
+#: printing, review and export code, and neither do its spawned workers, which
+#: import this module again as their main module.
+COMMANDS = {
+    "process": "scanner.cli_process:process_cmd",
+    "form": "scanner.cli_form:form_group",
+    "review": "scanner.review.cli:review_cmd",
+    "export": "scanner.cli_store:export_cmd",
+    "forget": "scanner.cli_store:forget_cmd",
+    "purge": "scanner.cli_store:purge_cmd",
+    "eval": "scanner.cli_process:eval_cmd",
+}
+
+
+class LazyGroup(click.Group):
+    """A command group whose subcommands are imported on first use."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module_name, attr = self.lazy[cmd_name].split(":")
+            command = getattr(importlib.import_module(module_name), attr)
+            if command.name != cmd_name:
+                raise RuntimeError(f"{self.lazy[cmd_name]} is named {command.name!r}, not {cmd_name!r}")
+            self.add_command(command)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("-v", "--verbose", count=True, help="More detail; -v also shows tracebacks of errors.")
 @click.version_option(package_name="petition-scan")
 @click.pass_context
@@ -38,20 +76,6 @@ def cli(ctx: click.Context, verbose: int) -> None:
         level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-
-
-def _register_commands() -> None:
-    """Attach the subcommands; each lives beside the library code it drives."""
-    from scanner.cli_form import form_group
-    from scanner.cli_process import eval_cmd, process_cmd
-    from scanner.cli_store import export_cmd, forget_cmd, purge_cmd
-    from scanner.review.cli import review_cmd
-
-    for command in (process_cmd, form_group, review_cmd, export_cmd, forget_cmd, purge_cmd, eval_cmd):
-        cli.add_command(command)
-
-
-_register_commands()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 
 import pytest
 
 from pipeline import main
-from scanner.executors import InlineExecutor, make_executor
+from scanner.executors import InlineExecutor, PoolExecutor, make_executor
+from scanner.ingest import iter_inputs, page_refs
 from scanner.model import PageRef
 from scanner.pagejob import JobSettings
+from scanner.schedule import order_for_pool
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "samples" / "demo"
 
 
 def _inputs(tmp: Path) -> Path:
-    """A small batch: a fax-like scan and a phone photo (2 pages)."""
+    """A small batch: a fax-like scan and two phone photos (3 pages, which a pool takes out of order)."""
     folder = tmp / "batch"
     folder.mkdir()
-    for name in ("fax-001.png", "photo-002.jpg"):
+    for name in ("fax-001.png", "photo-002.jpg", "photo-003.jpg"):
         (folder / name).symlink_to(DEMO / name)
     return folder
 
@@ -41,6 +44,8 @@ def single(batch: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_pool_output_is_identical_to_single_worker(batch: Path, single: Path, tmp_path: Path) -> None:
+    refs = [r for f in iter_inputs([batch]) for r in page_refs(f) if isinstance(r, PageRef)]
+    assert [r.source for r in order_for_pool(refs, 2)] == ["photo-002.jpg", "photo-003.jpg", "fax-001.png"]
     out = tmp_path / "w2"
     assert main(["process", str(batch), "--out", str(out), "--workers", "2", "-q"]) == 0
     assert _csvs(out) == _csvs(single)
@@ -56,6 +61,16 @@ def test_dask_cluster_output_is_identical(batch: Path, single: Path, tmp_path: P
         code = main(["process", str(batch), "--out", str(out), "--dask-scheduler", cluster.scheduler_address, "-q"])
     assert code == 0
     assert _csvs(out) == _csvs(single)
+
+
+def test_pool_starts_its_workers_before_the_first_page() -> None:
+    """Workers load while the caller opens the store and hashes the inputs."""
+    before = set(multiprocessing.active_children())
+    pool = PoolExecutor(JobSettings(), workers=2)
+    try:
+        assert len(set(multiprocessing.active_children()) - before) == 2
+    finally:
+        pool.close()
 
 
 def test_make_executor_picks_inline_for_one_worker() -> None:

@@ -121,3 +121,20 @@ def test_missing_input_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFi
     code = main(["process", str(tmp_path / "nope.pdf"), "--out", str(tmp_path / "o")])
     assert code == 2
     assert "nope.pdf" in capsys.readouterr().err
+
+
+def test_every_command_is_listed_and_loaded_only_when_used(capsys: pytest.CaptureFixture[str]) -> None:
+    """`process` workers import this module again (as their main module): it must stay light."""
+    import subprocess
+    import sys
+
+    probe = "import sys, pipeline; print(sorted(m for m in sys.modules if m.startswith('scanner.')))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert loaded.stdout.strip() == "['scanner.errors']"
+    assert main(["--help"]) == 0
+    listing = capsys.readouterr().out.split("Commands:")[1]
+    assert [line.split()[0] for line in listing.strip().splitlines()] == [
+        "eval", "export", "forget", "form", "process", "purge", "review"
+    ]
+    for name in ("process", "form", "review", "export", "forget", "purge", "eval"):
+        assert main([name, "--help"]) == 0, name
