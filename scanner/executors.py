@@ -49,10 +49,6 @@ def _init_worker(settings: JobSettings) -> None:
     _reader(settings)
 
 
-def _ready() -> None:
-    """A no-op job: submitting one per worker starts them all at once."""
-
-
 def read_page_job(settings: JobSettings, ref: PageRef) -> PageResult:
     """The job function: picklable by reference, used by the pool and by Dask.
 
@@ -104,11 +100,6 @@ class PoolExecutor:
             initializer=_init_worker,
             initargs=(settings,),
         )
-        # The pool spawns a worker per job submitted while none is idle: these
-        # no-ops start every worker now, before the first page is known, so their
-        # start overlaps the caller's own set-up.
-        for _ in range(workers):
-            self.pool.submit(_ready)
 
     def run(self, refs: Iterable[PageRef]) -> Iterator[PageResult]:
         window = 2 * self.workers

@@ -94,7 +94,7 @@ def default_workers() -> int:
 def run_process(opts: ProcessOptions) -> RunSummary:
     """Read the inputs into the store and write clean.csv, review.csv and the report."""
     from scanner import dedupe, export, report
-    from scanner.ingest import PageFailure, iter_inputs, page_refs
+    from scanner.ingest import iter_inputs, page_refs
     from scanner.store import Store
 
     # Fail fast on a bad form or bad usage, before any work.
@@ -106,15 +106,31 @@ def run_process(opts: ProcessOptions) -> RunSummary:
     store_path = opts.store_path or (opts.out_dir / "petition.sqlite")
     forms = list(registry.by_name.values())
     against = dedupe.load_against(opts.against, dict(opts.against_map), forms) if opts.against else None
+    store = Store.open(store_path)
+    run_id = store.start_run(args=_describe(opts), tool_version=tool_version(), forms=forms)
+    summary = RunSummary(run_id=run_id, out_dir=opts.out_dir)
+
     files = iter_inputs(list(opts.inputs))
+    summary.files = len(files)
     refs: list[PageRef] = []
-    unreadable: list[PageFailure] = []
     for f in files:
         for item in page_refs(f):
             if isinstance(item, PageRef):
                 refs.append(item)
             else:
-                unreadable.append(item)
+                summary.failures.append(PageFailureNote(item.ref.source, item.page, item.reason))
+                store.record_failure(run_id, item.ref.source, item.ref.path, item.page, item.reason)
+    summary.pages = len(refs) + len(summary.failures)
+    todo: list[PageRef] = []
+    file_hashes: dict[str, str] = {}
+    for ref in refs:
+        if ref.path not in file_hashes:
+            file_hashes[ref.path] = file_sha256(Path(ref.path))
+        # a page already read from the same file is linked to this run, not read again
+        if store.reuse_page(run_id, ref, file_sha256=file_hashes[ref.path]) is None:
+            todo.append(ref)
+        else:
+            summary.pages_skipped += 1
 
     settings = JobSettings(
         form_spec=opts.form,
@@ -125,42 +141,19 @@ def run_process(opts: ProcessOptions) -> RunSummary:
     )
     if opts.debug_dir:
         opts.debug_dir.mkdir(parents=True, exist_ok=True)
-    workers = min(opts.workers or default_workers(), max(1, len(refs)))
-    # Workers start now: their interpreters, models and reference lists load while
-    # this process opens the store and hashes the inputs (about half a second that
-    # would otherwise come before the first page on every run).
+    workers = min(opts.workers or default_workers(), max(1, len(todo)))
+    progress = Progress(total=len(todo), quiet=opts.quiet)
     executor = make_executor(settings, workers, opts.dask_scheduler)
     try:
-        store = Store.open(store_path)
-        run_id = store.start_run(args=_describe(opts), tool_version=tool_version(), forms=forms)
-        summary = RunSummary(run_id=run_id, out_dir=opts.out_dir, files=len(files))
-        for item in unreadable:
-            summary.failures.append(PageFailureNote(item.ref.source, item.page, item.reason))
-            store.record_failure(run_id, item.ref.source, item.ref.path, item.page, item.reason)
-        summary.pages = len(refs) + len(unreadable)
-        todo: list[PageRef] = []
-        file_hashes: dict[str, str] = {}
-        for ref in refs:
-            if ref.path not in file_hashes:
-                file_hashes[ref.path] = file_sha256(Path(ref.path))
-            # a page already read from the same file is linked to this run, not read again
-            if store.reuse_page(run_id, ref, file_sha256=file_hashes[ref.path]) is None:
-                todo.append(ref)
-            else:
-                summary.pages_skipped += 1
-
-        progress = Progress(total=len(todo), quiet=opts.quiet)
-        try:
-            for result in executor.run(order_for_pool(todo, workers)):
-                store.save_page(run_id, result, file_sha256=file_hashes[result.ref.path])
-                summary.pages_read += 1
-                if result.error:
-                    summary.failures.append(PageFailureNote(result.ref.source, result.ref.page, result.error))
-                progress.update(len(result.rows), failed=not result.ok)
-        finally:
-            progress.finish()
+        for result in executor.run(order_for_pool(todo, workers)):
+            store.save_page(run_id, result, file_sha256=file_hashes[result.ref.path])
+            summary.pages_read += 1
+            if result.error:
+                summary.failures.append(PageFailureNote(result.ref.source, result.ref.page, result.error))
+            progress.update(len(result.rows), failed=not result.ok)
     finally:
         executor.close()
+        progress.finish()
 
     dedupe.dedupe_run(store, run_id, against=against)
     counts = export.write_run_csvs(store, run_id, registry, opts.out_dir)

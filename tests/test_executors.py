@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from pathlib import Path
 
 import pytest
 
 from pipeline import main
-from scanner.executors import InlineExecutor, PoolExecutor, make_executor
+from scanner.executors import InlineExecutor, make_executor
 from scanner.ingest import iter_inputs, page_refs
 from scanner.model import PageRef
 from scanner.pagejob import JobSettings
@@ -61,16 +60,6 @@ def test_dask_cluster_output_is_identical(batch: Path, single: Path, tmp_path: P
         code = main(["process", str(batch), "--out", str(out), "--dask-scheduler", cluster.scheduler_address, "-q"])
     assert code == 0
     assert _csvs(out) == _csvs(single)
-
-
-def test_pool_starts_its_workers_before_the_first_page() -> None:
-    """Workers load while the caller opens the store and hashes the inputs."""
-    before = set(multiprocessing.active_children())
-    pool = PoolExecutor(JobSettings(), workers=2)
-    try:
-        assert len(set(multiprocessing.active_children()) - before) == 2
-    finally:
-        pool.close()
 
 
 def test_make_executor_picks_inline_for_one_worker() -> None:
