@@ -67,6 +67,9 @@ def read_page_job(settings: JobSettings, ref: PageRef) -> PageResult:
 
 
 class Executor(Protocol):
+    #: Pages read at once: how many of the batch's last pages to hand out heaviest first.
+    parallelism: int
+
     def run(self, refs: Iterable[PageRef]) -> Iterator[PageResult]: ...
 
     def close(self) -> None: ...
@@ -77,6 +80,7 @@ class InlineExecutor:
 
     def __init__(self, settings: JobSettings) -> None:
         self.settings = settings
+        self.parallelism = 1
 
     def run(self, refs: Iterable[PageRef]) -> Iterator[PageResult]:
         for ref in refs:
@@ -94,6 +98,7 @@ class PoolExecutor:
 
         self.settings = settings
         self.workers = workers
+        self.parallelism = workers
         self.pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
@@ -144,6 +149,7 @@ class DaskExecutor:
         except OSError as exc:
             raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         cores = sum(self.client.nthreads().values()) or 1
+        self.parallelism = cores
         self.window = window or 2 * cores
 
     def run(self, refs: Iterable[PageRef]) -> Iterator[PageResult]:

@@ -145,7 +145,7 @@ def run_process(opts: ProcessOptions) -> RunSummary:
     progress = Progress(total=len(todo), quiet=opts.quiet)
     executor = make_executor(settings, workers, opts.dask_scheduler)
     try:
-        for result in executor.run(order_for_pool(todo, workers)):
+        for result in executor.run(order_for_pool(todo, executor.parallelism)):
             store.save_page(run_id, result, file_sha256=file_hashes[result.ref.path])
             summary.pages_read += 1
             if result.error:

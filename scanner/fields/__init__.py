@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scanner.fields.common import empty_result, finish, flag_low, interpret_text, is_blank
+from scanner.fields.common import add_flag, empty_result, finish, flag_low, interpret_text, is_blank
 from scanner.fields.crosscheck import cross_check
 from scanner.fields.emails import check_email, interpret_email
 from scanner.fields.namecheck import check_name
@@ -206,15 +206,14 @@ def _cross_check(
         alt = others[0]
         pc.value, pc.raw = alt.value, alt.raw
         pc.confidence = min(alt.confidence, SWAPPED_POSTCODE_CAP)
-        pc.flags = [*pc.flags, flag] if flag not in pc.flags else pc.flags
+        add_flag(pc, flag)
         alt_context = RowContext()
         alt_context.record(pc_col, pc, [])
         return _interpret_alone(city_col, city_candidates, ref, alt_context, has_ink)
     if f"invalid:{city_col.name}" in city.flags:
         return city  # an unreadable city says nothing about the code
     pc.confidence = round(corroborated_postcode_confidence(pc.confidence, False), 4)
-    if flag not in pc.flags:
-        pc.flags = [*pc.flags, flag]
+    add_flag(pc, flag)
     return city
 
 

@@ -55,12 +55,16 @@ BORDER_SHARE = 0.3
 BORDER_CAP = 0.5
 
 
+def add_flag(result: FieldResult, flag: str) -> None:
+    """Add ``flag`` to ``result`` once (in place): a row lists each doubt once."""
+    if flag not in result.flags:
+        result.flags.append(flag)
+
+
 def flag_low(result: FieldResult, cap: float) -> None:
     """Cap ``result``'s confidence and flag it ``low_confidence:<column>`` (in place)."""
     result.confidence = round(min(result.confidence, cap), 4)
-    flag = f"low_confidence:{result.column}"
-    if flag not in result.flags:
-        result.flags.append(flag)
+    add_flag(result, f"low_confidence:{result.column}")
 
 
 def doubt_border(result: FieldResult, border_share: float) -> None:

@@ -14,7 +14,7 @@ import unicodedata
 
 from rapidfuzz.distance import Levenshtein
 
-from scanner.fields.common import Reading, Vote, vote
+from scanner.fields.common import Reading, Vote, flag_low, vote
 from scanner.model import FieldResult, OcrResult
 
 #: The common French providers that readings are corrected towards.
@@ -269,8 +269,5 @@ def check_email(result: FieldResult) -> FieldResult:
         return result
     local = result.value.split("@", 1)[0]
     if mixed_digits_letters(local) is not None or odd_separators(local):
-        result.confidence = round(min(result.confidence, MIXED_CAP), 4)
-        flag = f"low_confidence:{result.column}"
-        if flag not in result.flags:
-            result.flags.append(flag)
+        flag_low(result, MIXED_CAP)
     return result
