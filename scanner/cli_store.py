@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from scanner.dedupe import load_against, parse_mapping
+from scanner.against import load_against, parse_mapping
 from scanner.errors import UsageError
 from scanner.export import ExportOptions, Preset, export_final
 from scanner.privacy import ForgetRequest, forget, purge_images

@@ -29,7 +29,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO
 
-from scanner.dedupe import AgainstList, Verdict, compare, dedupe_rows
+from scanner.against import AgainstList
+from scanner.dedupe import Verdict, compare, dedupe_rows
 from scanner.forms import Column, ColumnType, Form, FormRegistry
 from scanner.store import Identity, RowStatus, Store, StoredRow
 from scanner.store.schema import now

@@ -94,6 +94,7 @@ def default_workers() -> int:
 def run_process(opts: ProcessOptions) -> RunSummary:
     """Read the inputs into the store and write clean.csv, review.csv and the report."""
     from scanner import dedupe, export, report
+    from scanner.against import load_against
     from scanner.ingest import iter_inputs, page_refs
     from scanner.store import Store
 
@@ -105,7 +106,7 @@ def run_process(opts: ProcessOptions) -> RunSummary:
     opts.out_dir.mkdir(parents=True, exist_ok=True)
     store_path = opts.store_path or (opts.out_dir / "petition.sqlite")
     forms = list(registry.by_name.values())
-    against = dedupe.load_against(opts.against, dict(opts.against_map), forms) if opts.against else None
+    against = load_against(opts.against, dict(opts.against_map), forms) if opts.against else None
     store = Store.open(store_path)
     run_id = store.start_run(args=_describe(opts), tool_version=tool_version(), forms=forms)
     summary = RunSummary(run_id=run_id, out_dir=opts.out_dir)

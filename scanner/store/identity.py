@@ -21,6 +21,9 @@ from scanner.forms import ColumnType, Form
 #: Version of the identity and blocking-key rules: a store whose rows were keyed
 #: by an older version is re-keyed when opened (2: the town joined the identity).
 IDENTITY_VERSION = 2
+#: A blocking key shared by more rows than this is too common to compare all pairs
+#: (``n:marie martin`` in a national campaign); the other keys still apply.
+MAX_BLOCK = 500
 #: Letters NFKD does not decompose.
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "ı": "i"})
 _NOT_LETTER = re.compile(r"[^a-z]+")
