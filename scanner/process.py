@@ -142,9 +142,9 @@ def run_process(opts: ProcessOptions) -> RunSummary:
     )
     if opts.debug_dir:
         opts.debug_dir.mkdir(parents=True, exist_ok=True)
-    workers = min(opts.workers or default_workers(), max(1, len(todo)))
+    workers = opts.workers or default_workers()
     progress = Progress(total=len(todo), quiet=opts.quiet)
-    executor = make_executor(settings, workers, opts.dask_scheduler)
+    executor = make_executor(settings, min(workers, max(1, len(todo))), opts.dask_scheduler)
     try:
         for result in executor.run(order_for_pool(todo, executor.parallelism)):
             store.save_page(run_id, result, file_sha256=file_hashes[result.ref.path])
