@@ -31,7 +31,7 @@ def _parse_map(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
               help="Batch store (SQLite) to use; default OUT/petition.sqlite. Reuse one store across batches "
               "to find duplicates across them.")
 @click.option("--workers", type=click.IntRange(0, 512), default=0, show_default=True,
-              help="Worker processes; 0 = every core.")
+              help="Worker processes; 0 = every core, as many as the memory holds (about 450 MB each).")
 @click.option("--dask-scheduler", metavar="ADDRESS", help="Run the page jobs on an existing Dask cluster "
               "(e.g. tcp://10.0.0.5:8786); the input files must be readable at the same paths on the workers.")
 @click.option("--debug", "debug_dir", type=click.Path(file_okay=False, path_type=Path),

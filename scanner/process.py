@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner.errors import ExitCode, UsageError
 from scanner.executors import make_executor
 from scanner.forms import FormRegistry
+from scanner.machine import default_workers
 from scanner.model import PageRef
 from scanner.pagejob import JobSettings
 from scanner.progress import Progress
@@ -84,13 +84,6 @@ def tool_version() -> str:
         return "unknown"
 
 
-def default_workers() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - non-Linux
-        return os.cpu_count() or 1
-
-
 def run_process(opts: ProcessOptions) -> RunSummary:
     """Read the inputs into the store and write clean.csv, review.csv and the report."""
     from scanner import dedupe, export, report
@@ -142,7 +135,7 @@ def run_process(opts: ProcessOptions) -> RunSummary:
     )
     if opts.debug_dir:
         opts.debug_dir.mkdir(parents=True, exist_ok=True)
-    workers = opts.workers or default_workers()
+    workers = opts.workers or (default_workers() if len(todo) > 1 and not opts.dask_scheduler else 1)
     progress = Progress(total=len(todo), quiet=opts.quiet)
     executor = make_executor(settings, min(workers, max(1, len(todo))), opts.dask_scheduler)
     try:

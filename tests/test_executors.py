@@ -80,3 +80,18 @@ def test_a_page_that_fails_in_a_worker_is_reported_not_fatal(tmp_path: Path) -> 
     settings = JobSettings(engines=("tesseract",))
     results = list(InlineExecutor(settings).run([PageRef(source="notes.png", path=str(bad), page=1)]))
     assert len(results) == 1 and results[0].error
+
+
+def test_default_workers_fit_the_memory(
+    batch: Path, single: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No --workers on a machine with room for one worker: one, said, and the same output."""
+    from scanner import machine
+
+    monkeypatch.setattr(machine, "cores", lambda: 8)
+    monkeypatch.setattr(machine, "available_memory_mb", lambda: 800)
+    out = tmp_path / "default"
+    with caplog.at_level("WARNING", logger="scanner.machine"):
+        assert main(["process", str(batch), "--out", str(out), "-q"]) == 0
+    assert "1 worker(s), not 8: 800 MB" in caplog.text
+    assert _csvs(out) == _csvs(single)
