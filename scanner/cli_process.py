@@ -58,6 +58,12 @@ def process_cmd(inputs: tuple[Path, ...], out_dir: Path, form: str | None,
     Exit status: 0 all pages read, 1 some pages could not be read (the report
     says which and why), 2 bad usage or a bad form file.
     """
+    if dask_scheduler is None and workers != 1:
+        from scanner.machine import cores
+        from scanner.workerstart import start_workers_early
+
+        if workers > 1 or cores() > 1:
+            start_workers_early()  # before the imports below: the workers' own overlap them
     from scanner.process import ProcessOptions, run_process
 
     names = tuple(e.strip() for e in engines.split(",") if e.strip())

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Protocol
@@ -20,6 +19,7 @@ from scanner.errors import MissingDependencyError, UsageError
 from scanner.memory import release_freed
 from scanner.model import PageRef, PageResult
 from scanner.pagejob import JobSettings, PageReader
+from scanner.workerstart import single_threaded_maths, worker_context
 
 #: Per-process reader, built by the pool initializer (or lazily on a Dask worker).
 #: It is process-local state, never shared: each worker owns its engines.
@@ -29,8 +29,7 @@ log = logging.getLogger(__name__)
 
 def limit_threads() -> None:
     """One thread per worker for the math libraries: the pool gives parallelism."""
-    for var in ("OMP_THREAD_LIMIT", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = "1"
+    single_threaded_maths()
     import cv2
 
     cv2.setNumThreads(1)
@@ -94,14 +93,12 @@ class PoolExecutor:
     """A local pool of worker processes with a bounded window of jobs in flight."""
 
     def __init__(self, settings: JobSettings, workers: int) -> None:
-        import multiprocessing
-
         self.settings = settings
         self.workers = workers
         self.parallelism = workers
         self.pool = ProcessPoolExecutor(
             max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=worker_context(),
             initializer=_init_worker,
             initargs=(settings,),
         )
