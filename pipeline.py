@@ -84,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     verbose = any(a in ("-v", "--verbose") or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in args)
     try:
         result = cli.main(args=args, prog_name="petition-scan", standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            return _interrupted(args)
         click.echo("Aborted.", err=True)
         return int(ExitCode.PARTIAL)
     except click.ClickException as exc:
@@ -98,11 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             click.echo(f"hint: {exc.hint}", err=True)
         return int(exc.exit_code)
     except KeyboardInterrupt:
-        click.echo(
-            "Interrupted: what was already read is kept in the store; run the same command again to resume.",
-            err=True,
-        )
-        return 130
+        return _interrupted(args)
     except Exception as exc:  # the one place that catches everything
         if verbose:
             traceback.print_exc()
@@ -110,6 +108,19 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("hint: run again with -v for the traceback, and report it with that output.", err=True)
         return int(ExitCode.INTERNAL)
     return int(result) if isinstance(result, int) else 0
+
+
+def _interrupted(args: list[str]) -> int:
+    """Ctrl-C: say what is kept. ``process`` saves each page as it is read, so it resumes."""
+    command = next((a for a in args if not a.startswith("-")), "")
+    if command == "process":
+        click.echo(
+            "Interrupted: the pages already read are kept in the store; run the same command again to resume.",
+            err=True,
+        )
+    else:
+        click.echo("Interrupted.", err=True)
+    return 130
 
 
 if __name__ == "__main__":
