@@ -10,6 +10,7 @@ import hashlib
 
 from scanner.forms import Form, resolve_form
 from scanner.model import FieldResult, PageRef, PageResult, RowResult, SheetId
+from scanner.store import Store
 
 FORM: Form = resolve_form("surveillance-fr")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40  # stands for a crop: the store treats it as opaque bytes
@@ -79,3 +80,8 @@ def page(
         error=error,
         method="markers",
     )
+
+
+def flags_by_ref(store: Store) -> dict[str, tuple[str | None, str]]:
+    """Each stored row's duplicate flag and what it points to, by ``source:page:row``."""
+    return {r.ref(): (r.dup_flag, r.duplicate_of) for r in store.iter_rows()}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from scanner.forms import Form, resolve_form
+from scanner.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -14,3 +16,11 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def surveillance_form() -> Form:
     return resolve_form("surveillance-fr")
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    """A store in memory: a fresh schema, migrations applied, nothing on disk."""
+    s = Store.memory()
+    yield s
+    s.close()

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _store_fixtures import FORM, page, person, row
+from _store_fixtures import FORM, flags_by_ref, page, person, row
 
 from scanner.against import load_against, parse_mapping
 from scanner.dedupe import dedupe_run
 from scanner.errors import UsageError
 from scanner.store import Store
-
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    s = Store.memory()
-    yield s
-    s.close()
-
-
-def flags_by_ref(store: Store) -> dict[str, tuple[str | None, str]]:
-    return {r.ref(): (r.dup_flag, r.duplicate_of) for r in store.iter_rows()}
 
 
 def test_against_an_existing_list(store: Store, tmp_path: Path) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _store_fixtures import FORM, page, person, row
+from _store_fixtures import FORM, flags_by_ref, page, person, row
 
 from scanner.dedupe import Verdict, compare, dedupe_run
 from scanner.model import PageResult
@@ -14,19 +13,8 @@ from scanner.store import Action, Identity, IdentityColumns, Store
 from scanner.store.identity import norm_email, norm_name, norm_postcode, norm_town, phonetic
 
 
-@pytest.fixture
-def store() -> Iterator[Store]:
-    s = Store.memory()
-    yield s
-    s.close()
-
-
 def ident(nom: str = "", prenom: str = "", email: str = "", cp: str = "", ville: str = "") -> Identity:
     return IdentityColumns.of(FORM).identity(person(nom, prenom, email, cp, ville))
-
-
-def flags_by_ref(store: Store) -> dict[str, tuple[str | None, str]]:
-    return {r.ref(): (r.dup_flag, r.duplicate_of) for r in store.iter_rows()}
 
 
 def run_batch(store: Store, pages: list[PageResult]) -> int:

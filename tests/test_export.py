@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,13 +28,6 @@ PETITION_B = Form.model_validate(
         ],
     }
 )
-
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    s = Store.memory()
-    yield s
-    s.close()
 
 
 def read(path: Path, delimiter: str = ",") -> list[dict[str, str]]:

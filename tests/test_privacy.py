@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,6 @@ from scanner.report import write_report
 from scanner.store import Action, SaveKind, Store
 
 ANNE = person("PETIT", "Anne", "Anne.Petit@gmail.com", "35000", "Rennes")
-
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    s = Store.memory()
-    yield s
-    s.close()
 
 
 def fill(store: Store) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,13 +12,6 @@ from scanner.dedupe import dedupe_run
 from scanner.privacy import ForgetRequest, forget
 from scanner.report import FLAG_EXPLANATIONS, run_counts, write_report
 from scanner.store import Store
-
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    s = Store.memory()
-    yield s
-    s.close()
 
 
 def batch(store: Store) -> int:

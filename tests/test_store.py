@@ -6,7 +6,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,13 +16,6 @@ from scanner.store import Action, RowStatus, SaveKind, Store, StoreError
 from scanner.store.schema import MIGRATIONS, Migration, migrate
 
 WRITER = Path(__file__).resolve().parent / "_store_writer.py"
-
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    s = Store.memory()
-    yield s
-    s.close()
 
 
 def test_fresh_store_records_every_migration_in_order(store: Store) -> None:
