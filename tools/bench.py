@@ -3,8 +3,9 @@
     .venv/bin/python tools/bench.py [--pages 20] [--big 200] [--seed 5] [--out bench-out]
 
 Measures, on generated printed sheets (seed other than the one tuned on):
-- pages per second for ``process`` with 1 worker and with every core (speed-up),
-  the median of ``--repeat`` runs of each, alternated;
+- pages per second for ``process`` with 1 worker and with every core, the median
+  of ``--repeat`` runs of each, alternated; the speed-up is the median of the
+  pairs' ratios (a 1-worker run and the all-core run right after it);
 - time per stage (load, layout, ocr, fields) from the page jobs themselves;
 - the recognition engines' own time on the very same cells (the floor), and the
   share the rest of the pipeline adds on top of it;
@@ -17,7 +18,6 @@ from __future__ import annotations
 import argparse
 import compileall
 import json
-import os
 import resource
 import shutil
 import statistics
@@ -216,10 +216,13 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--out", type=Path, default=ROOT / "bench-out")
     ap.add_argument("--no-speed", action="store_true", help="only the memory runs")
-    ap.add_argument("--repeat", type=int, default=5, help="speed runs per worker count (the median is kept)")
+    ap.add_argument("--repeat", type=int, default=5, help="speed runs per worker count (medians are kept)")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    report: dict[str, object] = {"cores": len(os.sched_getaffinity(0)), "pages": args.pages}
+    from scanner.machine import cores as machine_cores
+
+    cores = machine_cores()
+    report: dict[str, object] = {"cores": cores, "pages": args.pages}
     # Bytecode for the checkout's own modules, as an installed wheel carries it:
     # under PYTHONDONTWRITEBYTECODE (set on this machine) every start, and every
     # worker's, would otherwise compile them again (about 0.1 s each).
@@ -228,7 +231,6 @@ def main() -> None:
     if not args.no_speed:
         small = generate(args.out / f"set-{args.pages}", args.pages, args.seed)
         report["stages"] = stage_times(small, limit=min(args.pages, 10))
-        cores = len(os.sched_getaffinity(0))
         # alternated and repeated: a run's wall time varies by 5-10% on this shared machine
         ones: list[float] = []
         alls: list[float] = []
