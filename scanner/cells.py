@@ -36,6 +36,9 @@ class CellOptions:
     min_extent_mm: float = 1.2  #: ...and one stroke at least this long
     cross_min_mm: float = 40.0  #: a crossing-out stroke is at least this long
     cross_cell_mm: float = 8.0  #: ...and runs at least this far in each of two cells
+    printed_share: float = 0.6  #: ink at the same place in this share of a column's cells is printed
+    printed_min_rows: int = 4  #: ...judged only on tables with at least this many lines
+    printed_slack_px: int = 2  #: registration wobble between the lines of one column
 
 
 @dataclass
@@ -270,6 +273,60 @@ def _along_rules(boxes: _Boxes, cores: list[list[tuple[int, int, int, int]]], k:
     return flat & near
 
 
+def _even_paper(region: _Region, cores: list[list[tuple[int, int, int, int]]]) -> None:
+    """Bring each line's paper to white (in place): shaded or tinted bands are not ink.
+
+    The paper level of a line is a high percentile of its band (handwriting is
+    a small share of it); a band darker than white is scaled up to it.
+    """
+    g = region.gray
+    for row in cores:
+        y0, y1 = min(c[1] for c in row), max(c[3] for c in row)
+        x0, x1 = row[0][0], row[-1][2]
+        band = g[y0:y1, x0:x1]
+        if band.size == 0:
+            continue
+        level = float(np.percentile(band[::3, ::3], 90))
+        if 120.0 <= level < 245.0:
+            cv2.convertScaleAbs(band, dst=band, alpha=255.0 / level)
+
+
+def _printed_template(ink: np.ndarray, cores: list[list[tuple[int, int, int, int]]], opt: CellOptions) -> np.ndarray:
+    """Ink printed in the cells: what lies at the same place in most cells of a column.
+
+    A sheet the tool did not print may carry check boxes, comb boxes, line
+    numbers or dotted guides in every line; a handwritten stroke is never at the
+    same place on most lines, so the pixels inked in most of a column's cells
+    (aligned on the cells' centres, with a little slack) are the printed part.
+    Empty mask when the table has too few lines to tell.
+    """
+    out = np.zeros(ink.shape, np.uint8)
+    nrows = len(cores)
+    if nrows < opt.printed_min_rows:
+        return out
+    need = max(3, int(np.ceil(opt.printed_share * nrows)))
+    slack = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * opt.printed_slack_px + 1,) * 2)
+    for j in range(len(cores[0])):
+        boxes = [row[j] for row in cores]
+        w = min(b[2] - b[0] for b in boxes)
+        h = min(b[3] - b[1] for b in boxes)
+        if w < 4 or h < 4:
+            continue
+        count = np.zeros((h, w), np.uint16)
+        origins = []
+        for x0, y0, x1, y1 in boxes:
+            ox, oy = (x0 + x1 - w) // 2, (y0 + y1 - h) // 2
+            origins.append((ox, oy))
+            count += cv2.dilate(ink[oy : oy + h, ox : ox + w], slack) > 0
+        common = (count >= need).astype(np.uint8) * 255
+        if not common.any():
+            continue
+        common = cv2.dilate(common, slack)
+        for ox, oy in origins:
+            cv2.bitwise_or(out[oy : oy + h, ox : ox + w], common, dst=out[oy : oy + h, ox : ox + w])
+    return out
+
+
 def cut_cells(reg: Registered, table: Table, form: Form, opt: CellOptions | None = None) -> list[LineCells]:
     """Every data line of ``table`` with its cells (ruling removed) and empty/crossed-out flags."""
     opt = opt or CellOptions()
@@ -284,15 +341,18 @@ def cut_cells(reg: Registered, table: Table, form: Form, opt: CellOptions | None
     oy = max(0, int(min(c.y0 for c in boxes)) - my)
     ex = min(W, int(max(c.x1 for c in boxes)) + mx + 1)
     ey = min(H, int(max(c.y1 for c in boxes)) + my + 1)
-    region = _Region(reg.gray[oy:ey, ox:ex], ox, oy, k)
+    foreign = reg.method != "markers"  # the tool's own sheets print no ink in the cells
+    region = _Region(reg.gray[oy:ey, ox:ex].copy() if foreign else reg.gray[oy:ey, ox:ex], ox, oy, k)
+    ncol = len(form.columns)
+    cores = [[region.core(c) for c in row] for row in table.rows]
+    if foreign:
+        _even_paper(region, cores)
     guides = _guides(reg, table, form)
     ink, bands = _clean_ink(region, table, guides, opt)
 
     # One labelling for the whole table: every stroke is seen whole, then given to the
     # cell that holds most of it (or shared out when it runs through several cells).
     n, labels = cv2.connectedComponents(ink, connectivity=8)
-    ncol = len(form.columns)
-    cores = [[region.core(c) for c in row] for row in table.rows]
     # int16 when it can: half the memory to fill for a table-sized map
     cellmap = np.full(ink.shape, -1, np.int16 if len(cores) * ncol < 2**15 else np.int32)
     for i, core_row in enumerate(cores):
@@ -328,6 +388,15 @@ def cut_cells(reg: Registered, table: Table, form: Form, opt: CellOptions | None
     mine = by_cell[np.arange(n), line_of]  # (n, ncol): shares within the stroke's own line
     best = mine.max(axis=1)
     owner_col = np.where(best >= 0.5, mine.argmax(axis=1), -1)
+    if foreign:
+        # printed in the cells (boxes, numbers, guides): never writing; left out of the crops
+        # too, except in tick-box cells, whose reader finds the printed square itself
+        tpl = _printed_template(ink, cores, opt)
+        beyond = np.bincount(lab[tpl[py, px] == 0], minlength=n)
+        printed = (beyond < opt.min_ink_mm2 * k * k) & (beyond < area)
+        stroke &= ~printed
+        boxes_col = np.array([c.type == ColumnType.CHECKBOX for c in form.columns] + [False])
+        valid &= ~(printed & ~boxes_col[owner_col])
 
     # per component: the cell owning it (-2: a stroke shared out within its line)
     owner = np.full(n, -1, np.int32)

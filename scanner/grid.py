@@ -8,6 +8,8 @@ table is detected, its header row found, and its columns matched to the form's.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -38,9 +40,10 @@ def find_table(reg: Registered, form: Form) -> Table:
         k = reg.px_per_mm
         ys = [lay.header.y0 * k, *(y * k for y in lay.row_edges)]
         xs = [x * k for x in lay.col_edges]
-    else:
-        ys, xs = _foreign_grid(reg, form)
-    return _refined(reg.gray, reg.px_per_mm, ys, xs)
+        return _refined(reg.gray, reg.px_per_mm, ys, xs)
+    split, xs = _foreign_grid(reg, form)
+    table = _refined(reg.gray, reg.px_per_mm, split.ys, xs)
+    return Table(table.header, table.rows, split.doubtful, split.notes)
 
 
 def _refine_positions(gray: np.ndarray, rules: list[float], spans: list[float], k: float, axis: int) -> np.ndarray:
@@ -135,7 +138,16 @@ def _refined(gray: np.ndarray, k: float, ys: list[float], xs: list[float]) -> Ta
 # --- tables on sheets the tool did not print --------------------------------------------
 
 
-def _foreign_grid(reg: Registered, form: Form) -> tuple[list[float], list[float]]:
+@dataclass(frozen=True)
+class RowSplit:
+    """The horizontal rules of a foreign table, one per row boundary, and what is unsure."""
+
+    ys: list[float]  #: header top, header bottom, then every data row's bottom edge
+    doubtful: frozenset[int] = frozenset()  #: 0-based data rows whose number is not settled
+    notes: tuple[str, ...] = ()
+
+
+def _foreign_grid(reg: Registered, form: Form) -> tuple[RowSplit, list[float]]:
     """Rule positions (header top, header bottom, data rows...; column edges) of a foreign table."""
     src, pg = reg.ref.source, reg.ref.page
     # found at half resolution: _refined then places every rule on the full-resolution page
@@ -144,17 +156,14 @@ def _foreign_grid(reg: Registered, form: Form) -> tuple[list[float], list[float]
         raise RegistrationError(
             src, pg, "no ruled table found on the page", "Only sheets with a table drawn with lines can be read."
         )
-    ys = _rows(rules, reg.px_per_mm)
-    if len(ys) < 3:
+    split = split_rows(rules, reg.px_per_mm)
+    if len(split.ys) < 3:
         raise RegistrationError(src, pg, "the table has no data rows below its header")
-    if form.rows_per_page and len(ys) - 2 != form.rows_per_page:
-        # a rule missed or invented would shift every row number below it: refuse instead
-        raise RegistrationError(
-            src,
-            pg,
-            f"found {len(ys) - 2} table lines below the header, form '{form.name}' has {form.rows_per_page}",
-            "Rescan the page (a rule may be too faint), or fix rows_per_page in the form file.",
-        )
+    n = len(split.ys) - 2
+    if form.rows_per_page and n != form.rows_per_page:
+        # only a hint: a table that goes on, or a sheet printed with another line count
+        split = RowSplit(split.ys, split.doubtful,
+                         (*split.notes, f"{n} lines found where the form's hint says {form.rows_per_page}"))
     xs = match_columns(list(rules.xs), form)
     if xs is None:
         raise RegistrationError(
@@ -164,19 +173,53 @@ def _foreign_grid(reg: Registered, form: Form) -> tuple[list[float], list[float]
             f"of form '{form.name}'",
             "Check that --form names the layout of these sheets (columns in order, with their relative widths).",
         )
-    return ys, xs
+    return split, xs
 
 
-def _rows(rules: Rules, k: float) -> list[float]:
+#: A gap this far (in pitches) from a whole number of lines leaves its line count unsure.
+PITCH_DOUBT = 0.22
+#: Cost of each rule a pitch candidate says was lost (against the misfit it explains).
+LOST_RULE_COST = 0.35
+
+
+def row_pitch(gaps: list[float], min_pitch: float) -> float:
+    """The table's line pitch: the one explaining every gap as whole lines with fewest lost rules.
+
+    A plain median fails on a fax that lost many rules (it finds twice the pitch) or on
+    a table with extra rules; each gap divided by 1 to 3 is a candidate, scored by how far
+    the gaps fall from whole multiples plus a cost per rule it says was lost (so half the
+    true pitch, which fits every gap too, loses).
+    """
+    best, best_cost = 0.0, float("inf")
+    for g in gaps:
+        for m in (1, 2, 3):
+            p = g / m
+            if p < min_pitch:
+                continue
+            n = np.maximum(1, np.round(np.asarray(gaps) / p))
+            cost = float(np.abs(np.asarray(gaps) / p - n).sum() + LOST_RULE_COST * (n - 1).sum())
+            if cost < best_cost - 1e-9:
+                best, best_cost = p, cost
+    if best <= 0:
+        return float(np.median(gaps)) if gaps else 0.0
+    n = np.maximum(1, np.round(np.asarray(gaps) / best))
+    return float(np.sum(gaps) / n.sum())  # least squares over every line
+
+
+def split_rows(rules: Rules, k: float) -> RowSplit:
     """Horizontal rules from the header's top down, one per row boundary.
 
-    Two candidates closer than a row (a crossing-out or an underline running
+    Two candidates closer than a line (a crossing-out or an underline running
     along a rule) are one boundary: the one covering more of the table wins,
-    since a printed rule runs edge to edge and a pen stroke rarely does.
+    since a printed rule runs edge to edge and a pen stroke rarely does. Gaps
+    holding several lines (rules lost to a fax or a light scan) are split at the
+    table's pitch, and the frame's vertical rules reaching below the last rule
+    found add the lines whose bottom rule was lost. Where a gap is not close to
+    a whole number of lines, every line from it down is doubtful.
     """
     ys, cover = list(rules.ys), list(rules.cover)
     if len(ys) < 3:
-        return ys
+        return RowSplit(ys)
     heights = np.diff(ys)
     med = float(np.median(heights))
     if heights[0] < 0.35 * med:  # a rule just above the header (an underlined title, a frame)
@@ -189,7 +232,41 @@ def _rows(rules: Rules, k: float) -> list[float]:
             continue
         out.append(y)
         out_cover.append(c)
-    return out
+    if len(out) < 3:
+        return RowSplit(out)
+    pitch = row_pitch(np.diff(out[1:]).tolist(), 4.0 * k)
+    edges = out[:2]
+    doubt_from: int | None = None
+    filled = 0
+    for y in out[2:]:
+        gap = y - edges[-1]
+        n = max(1, round(gap / pitch))
+        if abs(gap / pitch - n) > PITCH_DOUBT and doubt_from is None:
+            doubt_from = len(edges) - 2
+        step = gap / n
+        edges.extend(edges[-1] + step * (i + 1) for i in range(n))
+        filled += n - 1
+    notes: list[str] = []
+    if rules.v_span is not None:
+        below = rules.v_span[1] - edges[-1]
+        n = round(below / pitch)
+        if n >= 1 and below > 0.6 * pitch:
+            if abs(below / pitch - n) > PITCH_DOUBT and doubt_from is None:
+                doubt_from = len(edges) - 2
+            edges.extend(edges[-1] + below / n * (i + 1) for i in range(n))
+            notes.append(f"{n} line(s) below the last rule found, up to the bottom of the frame")
+    if filled:
+        notes.append(f"{filled} lost rule(s) put back at the table's pitch")
+    header = edges[1] - edges[0]
+    n_lines = len(edges) - 2
+    # a header as tall as two lines may be a header whose bottom rule was lost
+    if any(abs(header / pitch - m) < 0.12 for m in (2, 3)):
+        doubt_from = 0
+        notes.append("the header is as tall as several lines: the first line is not sure")
+    doubtful = frozenset(range(doubt_from, n_lines)) if doubt_from is not None else frozenset()
+    if doubtful:
+        notes.append(f"line numbers from line {min(doubtful) + 1} down are not sure")
+    return RowSplit(edges, doubtful, tuple(notes))
 
 
 def match_columns(xs: list[float], form: Form) -> list[float] | None:

@@ -89,6 +89,11 @@ class Table:
     header: Box | None
     #: rows[i][j] is the cell of data row i (0-based, as on paper) and form column j
     rows: list[list[Box]]
+    #: 0-based rows whose line number (or extent) the ruling does not settle: a rule was
+    #: lost or added where the pitch cannot tell how many lines the gap holds
+    doubtful: frozenset[int] = frozenset()
+    #: what the table finder inferred (rules filled in from the pitch, count unlike the hint)
+    notes: tuple[str, ...] = ()
 
     @property
     def n_rows(self) -> int:

@@ -167,13 +167,9 @@ def choose_orientation(
     """
     scored: list[Orientation] = []
     seen_table = False
-    h, w = gray.shape
-    aspect = max(h, w) / max(1, min(h, w))
-    # a clearly portrait or landscape page can only be upright or upside down in the form's
-    # orientation, or turned a quarter: half the candidates
+    # every quarter turn is tried: a form's ``orientation`` is a hint (users often leave the
+    # default landscape for a portrait sheet), used below only to break a tie
     candidates = range(4)
-    if aspect > 1.2:
-        candidates = range(0, 4, 2) if (h > w) == (form.orientation == "portrait") else range(1, 4, 2)
     hmask, vmask = masks if masks is not None else rule_masks(ink_mask(gray), px_per_mm)
     for turns in candidates:
         if turns == 0:
@@ -197,11 +193,22 @@ def choose_orientation(
         osd = osd_turns(gray)
         if osd is not None and osd in tied:
             return Orientation(osd, next(o.cost for o in scored if o.quarter_turns == osd), "osd")
-        # a tie between 0 and 180 (symmetric table): the header is at the top, so prefer no turn
-        for t in (0, 1, 3, 2):
+        # still tied: a turn that gives the paper the orientation the form names (when it names
+        # one), then no turn (the header is at the top) before a quarter turn before half a turn
+        for t in _tie_order(gray.shape, form):
             if t in tied:
                 return Orientation(t, next(o.cost for o in scored if o.quarter_turns == t), "tie")
     return scored[0]
+
+
+def _tie_order(shape: tuple[int, ...], form: Form) -> list[int]:
+    """Quarter turns in the order to prefer when the table fits several equally well."""
+    order = [0, 1, 3, 2]
+    if "orientation" not in form.model_fields_set:
+        return order
+    h, w = shape[:2]
+    keeps = (h > w) == (form.orientation == "portrait")  # no turn keeps the named orientation
+    return sorted(order, key=lambda t: (t % 2 == 0) != keeps)
 
 
 def osd_turns(gray: np.ndarray) -> int | None:

@@ -29,6 +29,9 @@ class Rules:
     ys: tuple[float, ...]  #: horizontal rules, top to bottom
     xs: tuple[float, ...]  #: vertical rules, left to right
     cover: tuple[float, ...] = ()  #: share of the table's width each horizontal rule covers
+    #: top and bottom of the vertical rules (median over them): the table's frame even
+    #: where a horizontal rule at its top or bottom was lost
+    v_span: tuple[float, float] | None = None
 
     @property
     def ok(self) -> bool:
@@ -137,7 +140,8 @@ def find_rules_coarse(gray: np.ndarray, px_per_mm: float) -> Rules:
     """
     half = cv2.pyrDown(gray)  # half px i is centred on full px 2i
     r = find_rules(half, px_per_mm / 2)
-    return Rules(tuple(2 * y for y in r.ys), tuple(2 * x for x in r.xs), r.cover)
+    span = (2 * r.v_span[0], 2 * r.v_span[1]) if r.v_span else None
+    return Rules(tuple(2 * y for y in r.ys), tuple(2 * x for x in r.xs), r.cover, span)
 
 
 def rules_from_masks(hmask: np.ndarray, vmask: np.ndarray, px_per_mm: float) -> Rules:
@@ -179,7 +183,20 @@ def rules_from_masks(hmask: np.ndarray, vmask: np.ndarray, px_per_mm: float) -> 
     xs = _drop_close(xs, 3.0 * px_per_mm)
     x0, x1 = round(xs[0]), round(xs[-1]) + 1
     cover = [float(hb[_around(y, H, 2), x0:x1].any(axis=0).mean()) for y in ys]
-    return Rules(tuple(ys), tuple(xs), tuple(cover))
+    return Rules(tuple(ys), tuple(xs), tuple(cover), _vertical_span(vb, xs))
+
+
+def _vertical_span(vb: np.ndarray, xs: list[float]) -> tuple[float, float] | None:
+    """Median top and bottom of the vertical rules at ``xs`` (a stray stroke moves one, not the median)."""
+    tops, bottoms = [], []
+    for x in xs:
+        idx = np.flatnonzero(vb[:, _around(x, vb.shape[1], 2)].any(axis=1))
+        if idx.size:
+            tops.append(float(idx[0]))
+            bottoms.append(float(idx[-1]))
+    if not tops:
+        return None
+    return float(np.median(tops)), float(np.median(bottoms))
 
 
 def _drop_close(pos: list[float], min_gap: float) -> list[float]:
