@@ -17,6 +17,7 @@ from scanner.errors import RegistrationError
 from scanner.forms import Form
 from scanner.layout import Box, sheet_layout
 from scanner.model import Registered, Table
+from scanner.register.columns import open_columns
 from scanner.register.lines import Rules, find_rules_coarse
 
 #: How far a printed rule may sit from where the layout puts it.
@@ -42,7 +43,7 @@ def find_table(reg: Registered, form: Form) -> Table:
         xs = [x * k for x in lay.col_edges]
         return _refined(reg.gray, reg.px_per_mm, ys, xs)
     split, xs = _foreign_grid(reg, form)
-    table = _refined(reg.gray, reg.px_per_mm, split.ys, xs)
+    table = _refined(reg.gray, reg.px_per_mm, split.ys, xs, ruled_x=not split.open_sides)
     return Table(table.header, table.rows, split.doubtful, split.notes)
 
 
@@ -119,10 +120,13 @@ def _refine_positions(gray: np.ndarray, rules: list[float], spans: list[float], 
     return out
 
 
-def _refined(gray: np.ndarray, k: float, ys: list[float], xs: list[float]) -> Table:
+def _refined(gray: np.ndarray, k: float, ys: list[float], xs: list[float], ruled_x: bool = True) -> Table:
     """Cells whose edges follow the rules actually printed near ``ys``/``xs``."""
     ry = _refine_positions(gray, ys, xs, k, axis=0)  # [h-rule, column]
-    rx = _refine_positions(gray, xs, ys, k, axis=1)  # [v-rule, band]
+    if ruled_x:
+        rx = _refine_positions(gray, xs, ys, k, axis=1)  # [v-rule, band]
+    else:  # no vertical rules to follow (and the nearest dark line would be a letter)
+        rx = np.repeat(np.asarray(xs, dtype=np.float64)[:, None], len(ys) - 1, axis=1)
     header = Box(float(rx[0, 0]), float(ry[0].mean()), float(rx[-1, 0]), float(ry[1].mean()))
     rows: list[list[Box]] = []
     for i in range(1, len(ys) - 1):
@@ -145,6 +149,7 @@ class RowSplit:
     ys: list[float]  #: header top, header bottom, then every data row's bottom edge
     doubtful: frozenset[int] = frozenset()  #: 0-based data rows whose number is not settled
     notes: tuple[str, ...] = ()
+    open_sides: bool = False  #: no vertical rules: the column edges are not printed
 
 
 def _foreign_grid(reg: Registered, form: Form) -> tuple[RowSplit, list[float]]:
@@ -164,6 +169,17 @@ def _foreign_grid(reg: Registered, form: Form) -> tuple[RowSplit, list[float]]:
         # only a hint: a table that goes on, or a sheet printed with another line count
         split = RowSplit(split.ys, split.doubtful,
                          (*split.notes, f"{n} lines found where the form's hint says {form.rows_per_page}"))
+    if rules.open_sides:
+        xs = open_columns(reg.gray, split.ys, rules.xs[0], rules.xs[-1], form, reg.px_per_mm)
+        if xs is None:
+            raise RegistrationError(
+                src, pg,
+                f"a table without vertical rules whose header does not show the {len(form.columns)} columns "
+                f"of form '{form.name}'",
+                "Give the columns' printed widths in the form file (width: for each column).",
+            )
+        notes = (*split.notes, "no vertical rules: columns placed by the header")
+        return RowSplit(split.ys, split.doubtful, notes, open_sides=True), xs
     xs = match_columns(list(rules.xs), form)
     if xs is None:
         raise RegistrationError(
@@ -243,8 +259,8 @@ def split_rows(rules: Rules, k: float) -> RowSplit:
         n = max(1, round(gap / pitch))
         if abs(gap / pitch - n) > PITCH_DOUBT and doubt_from is None:
             doubt_from = len(edges) - 2
-        step = gap / n
-        edges.extend(edges[-1] + step * (i + 1) for i in range(n))
+        base, step = edges[-1], gap / n
+        edges.extend([base + step * (i + 1) for i in range(n)])
         filled += n - 1
     notes: list[str] = []
     if rules.v_span is not None:
@@ -253,7 +269,8 @@ def split_rows(rules: Rules, k: float) -> RowSplit:
         if n >= 1 and below > 0.6 * pitch:
             if abs(below / pitch - n) > PITCH_DOUBT and doubt_from is None:
                 doubt_from = len(edges) - 2
-            edges.extend(edges[-1] + below / n * (i + 1) for i in range(n))
+            base = edges[-1]
+            edges.extend([base + below / n * (i + 1) for i in range(n)])
             notes.append(f"{n} line(s) below the last rule found, up to the bottom of the frame")
     if filled:
         notes.append(f"{filled} lost rule(s) put back at the table's pitch")

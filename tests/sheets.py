@@ -194,8 +194,14 @@ class ForeignTruth:
 
 
 def foreign_page(rows: dict[int, str], n_rows: int = 16, dpi: float = 200.0, seed: int = 0,
-                 form: Form = FOREIGN_FORM) -> tuple[np.ndarray, ForeignTruth]:
-    """A word-processor petition (portrait A4, black rules, no markers) with ``rows`` written in."""
+                 form: Form = FOREIGN_FORM, *, vertical_rules: bool = True, lost_rules: tuple[int, ...] = (),
+                 boxes_in: str | None = None, row_h: float = 13.0) -> tuple[np.ndarray, ForeignTruth]:
+    """A word-processor petition (portrait A4, black rules, no markers) with ``rows`` written in.
+
+    ``vertical_rules=False``: ruled only across; ``lost_rules``: 0-based data rows whose
+    bottom rule is not drawn (a fax lost it); ``boxes_in``: a column with a printed
+    square in every cell.
+    """
     k = dpi / 25.4
     w, h = round(210 * k), round(297 * k)
     img = Image.new("RGB", (w, h), (255, 255, 255))
@@ -210,17 +216,24 @@ def foreign_page(rows: dict[int, str], n_rows: int = 16, dpi: float = 200.0, see
         "Signez et faites signer autour de vous. Merci de remplir une ligne par personne.",
     )):
         d.text((20 * k, (27 + 5 * n) * k), line, font=para, fill=(0, 0, 0))
-    x0, x1, top, header_h, row_h = 15.0, 195.0, 50.0, 11.0, 13.0
+    x0, x1, top, header_h = 15.0, 195.0, 50.0, 11.0
     total = sum(c.width for c in form.columns)
     cols = [x0]
     for c in form.columns:
         cols.append(cols[-1] + (x1 - x0) * c.width / total)
     rows_y = [top, top + header_h] + [top + header_h + (i + 1) * row_h for i in range(n_rows)]
     lw = max(1, round(0.3 * k))
-    for y in rows_y:
-        d.line([(x0 * k, y * k), (x1 * k, y * k)], fill=(20, 20, 20), width=lw)
-    for x in cols:
+    for i, y in enumerate(rows_y):
+        if i - 2 not in lost_rules:
+            d.line([(x0 * k, y * k), (x1 * k, y * k)], fill=(20, 20, 20), width=lw)
+    for x in cols if vertical_rules else ():
         d.line([(x * k, top * k), (x * k, rows_y[-1] * k)], fill=(20, 20, 20), width=lw)
+    if boxes_in is not None:
+        j = next(j for j, c in enumerate(form.columns) if c.name == boxes_in)
+        cx, s = (cols[j] + cols[j + 1]) / 2, 2.5
+        for i in range(n_rows):
+            cy = (rows_y[i + 1] + rows_y[i + 2]) / 2
+            d.rectangle([((cx - s) * k, (cy - s) * k), ((cx + s) * k, (cy + s) * k)], outline=(20, 20, 20), width=lw)
     hfont = ImageFont.truetype(SANS_BOLD, round(2.6 * k))
     for j, c in enumerate(form.columns):
         d.text((cols[j] * k + 1.5 * k, (top + 3.5) * k), c.label, font=hfont, fill=(0, 0, 0))

@@ -109,9 +109,10 @@ def run(folder: Path, debug: Path | None, only: set[str]) -> list[ZooPage]:
             ev = read_page(item, t, t.get("layout", layout), forms[t["form"]], debug)
             out.append(ev)
             state = "read" if ev.read else f"REFUSED ({ev.error})"
-            print(f"  {ev.layout:20s} {f['file']} p{ev.page} {','.join(ev.distortions)}: {state}"
-                  f"{' missed ' + str(ev.missed) if ev.missed else ''}{' phantom ' + str(ev.phantom) if ev.phantom else ''}"
-                  f"{' doubtful ' + str(ev.doubtful) if ev.doubtful else ''}", file=sys.stderr, flush=True)
+            extra = "".join(f" {k} {v}" for k, v in
+                            (("missed", ev.missed), ("phantom", ev.phantom), ("doubtful", ev.doubtful)) if v)
+            print(f"  {ev.layout:20s} {f['file']} p{ev.page} {','.join(ev.distortions)}: {state}{extra}",
+                  file=sys.stderr, flush=True)
     return out
 
 

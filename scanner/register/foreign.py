@@ -33,6 +33,8 @@ TIE = 0.015
 #: Tesseract OSD orientation confidence below which its answer is not used.
 OSD_MIN_CONF = 0.7
 A4 = (210.0, 297.0)
+#: Orientation cost of a table without vertical rules (its columns cannot be compared yet).
+OPEN_TABLE_COST = 0.05
 #: Coarse skew angles (best on a pixel subsample) scored again on all the long-line pixels.
 SKEW_SHORTLIST = 6
 
@@ -182,7 +184,9 @@ def choose_orientation(
         if not rules.ok:
             continue
         seen_table = True
-        cost = _column_cost(rules.xs, form)
+        # a table ruled only across looks the same upside down: the columns are placed later,
+        # and OSD (the tie below) tells up from down
+        cost = OPEN_TABLE_COST if rules.open_sides else _column_cost(rules.xs, form)
         if cost is not None:
             scored.append(Orientation(turns, cost, "table"))
     if not scored:

@@ -32,6 +32,8 @@ class Rules:
     #: top and bottom of the vertical rules (median over them): the table's frame even
     #: where a horizontal rule at its top or bottom was lost
     v_span: tuple[float, float] | None = None
+    #: no vertical rules: ``xs`` holds only the table's two sides
+    open_sides: bool = False
 
     @property
     def ok(self) -> bool:
@@ -141,7 +143,7 @@ def find_rules_coarse(gray: np.ndarray, px_per_mm: float) -> Rules:
     half = cv2.pyrDown(gray)  # half px i is centred on full px 2i
     r = find_rules(half, px_per_mm / 2)
     span = (2 * r.v_span[0], 2 * r.v_span[1]) if r.v_span else None
-    return Rules(tuple(2 * y for y in r.ys), tuple(2 * x for x in r.xs), r.cover, span)
+    return Rules(tuple(2 * y for y in r.ys), tuple(2 * x for x in r.xs), r.cover, span, r.open_sides)
 
 
 def rules_from_masks(hmask: np.ndarray, vmask: np.ndarray, px_per_mm: float) -> Rules:
@@ -157,8 +159,10 @@ def rules_from_masks(hmask: np.ndarray, vmask: np.ndarray, px_per_mm: float) -> 
     merge, thick = 0.8 * px_per_mm, MAX_RULE_MM * px_per_mm
     ys = peaks(_row_counts(hb), 0.25 * W, merge, thick)
     xs = peaks(_col_counts(vb), 0.12 * H, merge, thick)
-    if len(ys) < 2 or len(xs) < 2:
+    if len(ys) < 2:
         return Rules((), ())
+    if len(xs) < 2:
+        return _open_table(hb, ys, px_per_mm)
     for _ in range(2):
         x0, x1 = round(min(xs)), round(max(xs)) + 1
         y0, y1 = round(min(ys)), round(max(ys)) + 1
@@ -184,6 +188,39 @@ def rules_from_masks(hmask: np.ndarray, vmask: np.ndarray, px_per_mm: float) -> 
     x0, x1 = round(xs[0]), round(xs[-1]) + 1
     cover = [float(hb[_around(y, H, 2), x0:x1].any(axis=0).mean()) for y in ys]
     return Rules(tuple(ys), tuple(xs), tuple(cover), _vertical_span(vb, xs))
+
+
+#: A table ruled only across: at least this many long rules...
+MIN_OPEN_RULES = 4
+#: ...whose ends agree within this (mm) on both sides.
+OPEN_END_MM = 4.0
+
+
+def _open_table(hb: np.ndarray, ys: list[float], px_per_mm: float) -> Rules:
+    """A table ruled only across (no vertical rules): the long rules sharing both ends.
+
+    Its sides are where those rules start and end; the columns are left to the
+    caller (the header's labels and the writing place them). ``xs`` holds the two
+    sides only, and ``open_sides`` says so.
+    """
+    H = hb.shape[0]
+    ends: list[tuple[float, float, float]] = []
+    for y in ys:
+        idx = np.flatnonzero(hb[_around(y, H, 2)].any(axis=0))
+        if idx.size:
+            ends.append((y, float(idx[0]), float(idx[-1])))
+    if len(ends) < MIN_OPEN_RULES:
+        return Rules((), ())
+    left = float(np.median([e[1] for e in ends]))
+    right = float(np.median([e[2] for e in ends]))
+    tol = OPEN_END_MM * px_per_mm
+    keep = [e for e in ends if abs(e[1] - left) <= tol and abs(e[2] - right) <= tol]
+    if len(keep) < MIN_OPEN_RULES or right - left < 60 * px_per_mm:
+        return Rules((), ())
+    kept = _drop_close([e[0] for e in keep], 3.0 * px_per_mm)
+    x0, x1 = round(left), round(right) + 1
+    cover = [float(hb[_around(y, H, 2), x0:x1].any(axis=0).mean()) for y in kept]
+    return Rules(tuple(kept), (left, right), tuple(cover), None, open_sides=True)
 
 
 def _vertical_span(vb: np.ndarray, xs: list[float]) -> tuple[float, float] | None:

@@ -87,7 +87,8 @@ _FLAGS: dict[str, tuple[str, str]] = {
     "invalid": ("{label} : valeur non valable", "{label}: value not valid"),
     "unsigned": ("Pas de signature dans la case", "No signature in the box"),
     "crossed_out": ("Ligne barrée sur le papier", "Line crossed out on paper"),
-    "row_uncertain": ("Numéro de ligne pas sûr : vérifiez-le sur la feuille", "Line number not sure: check it on the sheet"),
+    "row_uncertain": ("Numéro de ligne pas sûr : vérifiez-le sur la feuille",
+                      "Line number not sure: check it on the sheet"),
     "duplicate": ("Même personne qu'une ligne déjà enregistrée", "Same person as a row already stored"),
     "possible_duplicate": ("Peut-être la même personne qu'une autre ligne", "Maybe the same person as another row"),
 }
