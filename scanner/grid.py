@@ -180,7 +180,7 @@ def _foreign_grid(reg: Registered, form: Form) -> tuple[RowSplit, list[float]]:
             )
         notes = (*split.notes, "no vertical rules: columns placed by the header")
         return RowSplit(split.ys, split.doubtful, notes, open_sides=True), xs
-    xs = match_columns(list(rules.xs), form)
+    xs = match_columns(list(rules.xs), form) or _completed_columns(reg, split.ys, list(rules.xs), form)
     if xs is None:
         raise RegistrationError(
             src,
@@ -190,6 +190,23 @@ def _foreign_grid(reg: Registered, form: Form) -> tuple[RowSplit, list[float]]:
             "Check that --form names the layout of these sheets (columns in order, with their relative widths).",
         )
     return split, xs
+
+
+def _completed_columns(reg: Registered, ys: list[float], found: list[float], form: Form) -> list[float] | None:
+    """Column edges where vertical rules were lost (a fax, a light scan): the header's labels
+    place every edge, and each rule still found must sit on one of them (then it is used)."""
+    if len(found) < 2 or len(found) >= len(form.columns) + 1:
+        return None
+    edges = open_columns(reg.gray, ys, found[0], found[-1], form, reg.px_per_mm)
+    if edges is None:
+        return None
+    tol = 2.0 * reg.px_per_mm
+    for x in found:
+        j = int(np.argmin([abs(e - x) for e in edges]))
+        if abs(edges[j] - x) > tol:
+            return None
+        edges[j] = x
+    return edges
 
 
 #: A gap this far (in pitches) from a whole number of lines leaves its line count unsure.
@@ -212,8 +229,10 @@ def row_pitch(gaps: list[float], min_pitch: float) -> float:
             p = g / m
             if p < min_pitch:
                 continue
-            n = np.maximum(1, np.round(np.asarray(gaps) / p))
-            cost = float(np.abs(np.asarray(gaps) / p - n).sum() + LOST_RULE_COST * (n - 1).sum())
+            r = np.asarray(gaps) / p
+            n = np.maximum(1, np.round(r))
+            # a gap well under one line contradicts the pitch outright: no rule is printed mid-line
+            cost = float(np.abs(r - n).sum() + (r < 0.75).sum() + LOST_RULE_COST * (n - 1).sum())
             if cost < best_cost - 1e-9:
                 best, best_cost = p, cost
     if best <= 0:

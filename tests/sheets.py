@@ -195,15 +195,19 @@ class ForeignTruth:
 
 def foreign_page(rows: dict[int, str], n_rows: int = 16, dpi: float = 200.0, seed: int = 0,
                  form: Form = FOREIGN_FORM, *, vertical_rules: bool = True, lost_rules: tuple[int, ...] = (),
-                 boxes_in: str | None = None, row_h: float = 13.0) -> tuple[np.ndarray, ForeignTruth]:
+                 boxes_in: str | None = None, row_h: float = 13.0,
+                 rule_style: str = "solid", landscape: bool = False) -> tuple[np.ndarray, ForeignTruth]:
     """A word-processor petition (portrait A4, black rules, no markers) with ``rows`` written in.
 
     ``vertical_rules=False``: ruled only across; ``lost_rules``: 0-based data rows whose
     bottom rule is not drawn (a fax lost it); ``boxes_in``: a column with a printed
-    square in every cell.
+    square in every cell; ``rule_style``: ``dotted`` row rules (dots 0.4 mm every
+    1.5 mm) or ``wavy`` rules (drawn by hand: up to 0.7 mm off straight); ``landscape``:
+    the paper turned, the table as wide as it.
     """
     k = dpi / 25.4
-    w, h = round(210 * k), round(297 * k)
+    paper_w = 297.0 if landscape else 210.0
+    w, h = round(paper_w * k), round((507.0 - paper_w) * k)
     img = Image.new("RGB", (w, h), (255, 255, 255))
     d = ImageDraw.Draw(img)
     title = ImageFont.truetype(SANS_BOLD, round(5 * k))
@@ -216,18 +220,37 @@ def foreign_page(rows: dict[int, str], n_rows: int = 16, dpi: float = 200.0, see
         "Signez et faites signer autour de vous. Merci de remplir une ligne par personne.",
     )):
         d.text((20 * k, (27 + 5 * n) * k), line, font=para, fill=(0, 0, 0))
-    x0, x1, top, header_h = 15.0, 195.0, 50.0, 11.0
+    x0, x1, top, header_h = 15.0, paper_w - 15.0, 50.0, 11.0
     total = sum(c.width for c in form.columns)
     cols = [x0]
     for c in form.columns:
         cols.append(cols[-1] + (x1 - x0) * c.width / total)
     rows_y = [top, top + header_h] + [top + header_h + (i + 1) * row_h for i in range(n_rows)]
     lw = max(1, round(0.3 * k))
+    wave = np.random.default_rng(seed + 1)
+
+    def rule(a: tuple[float, float], b: tuple[float, float], dotted: bool = False) -> None:
+        length = float(np.hypot(b[0] - a[0], b[1] - a[1]))
+        if dotted:
+            for t in np.arange(0.0, length, 1.5) / length:
+                x, y = a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])
+                d.ellipse([((x - 0.2) * k, (y - 0.2) * k), ((x + 0.2) * k, (y + 0.2) * k)], fill=(20, 20, 20))
+        elif rule_style == "wavy":
+            t = np.linspace(0.0, 1.0, 40)
+            phase, period = wave.uniform(0, 6.3), wave.uniform(60, 140)
+            off = 0.7 * np.sin(phase + 2 * np.pi * t * length / period)
+            nx, ny = -(b[1] - a[1]) / length, (b[0] - a[0]) / length
+            pts = [((a[0] + u * (b[0] - a[0]) + o * nx) * k, (a[1] + u * (b[1] - a[1]) + o * ny) * k)
+                   for u, o in zip(t, off, strict=True)]
+            d.line(pts, fill=(20, 20, 20), width=lw)
+        else:
+            d.line([(a[0] * k, a[1] * k), (b[0] * k, b[1] * k)], fill=(20, 20, 20), width=lw)
+
     for i, y in enumerate(rows_y):
         if i - 2 not in lost_rules:
-            d.line([(x0 * k, y * k), (x1 * k, y * k)], fill=(20, 20, 20), width=lw)
+            rule((x0, y), (x1, y), dotted=rule_style == "dotted" and i >= 2 and i < len(rows_y) - 1)
     for x in cols if vertical_rules else ():
-        d.line([(x * k, top * k), (x * k, rows_y[-1] * k)], fill=(20, 20, 20), width=lw)
+        rule((x, top), (x, rows_y[-1]))
     if boxes_in is not None:
         j = next(j for j, c in enumerate(form.columns) if c.name == boxes_in)
         cx, s = (cols[j] + cols[j + 1]) / 2, 2.5

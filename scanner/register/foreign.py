@@ -187,6 +187,8 @@ def choose_orientation(
         # a table ruled only across looks the same upside down: the columns are placed later,
         # and OSD (the tie below) tells up from down
         cost = OPEN_TABLE_COST if rules.open_sides else _column_cost(rules.xs, form)
+        if cost is None and 2 <= len(rules.xs) < len(form.columns) + 1:
+            cost = 2 * OPEN_TABLE_COST  # vertical rules lost: the grid places the columns by the header
         if cost is not None:
             scored.append(Orientation(turns, cost, "table"))
     if not scored:

@@ -18,6 +18,8 @@ import numpy as np
 MIN_COVER = 0.4
 #: Thickest band of the projection that can be a rule (thicker: merged text), mm.
 MAX_RULE_MM = 1.6
+#: How far (mm) a rule may drift across its direction within one run of the opening.
+WOBBLE_MM = 0.5
 #: Share of the vertical rules that must cross a horizontal rule (and vice versa).
 MIN_CROSSED = 0.5
 
@@ -55,10 +57,17 @@ def rule_masks(ink: np.ndarray, px_per_mm: float, min_len_mm: float = 8.0) -> tu
     """
     gap = max(2, round(1.0 * px_per_mm))
     n = max(10, round(min_len_mm * px_per_mm))
+    wobble = 2 * max(1, round(WOBBLE_MM * px_per_mm / 2)) + 1
     h = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
-    h = cv2.morphologyEx(h, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (n, 1)))
+    # a rule drawn by hand (or a curled page) drifts across pixel rows: the long run is looked
+    # for in a copy thickened across it, and only the stroke's own pixels are kept
+    long_h = cv2.morphologyEx(cv2.dilate(h, np.ones((wobble, 1), np.uint8)), cv2.MORPH_OPEN,
+                              cv2.getStructuringElement(cv2.MORPH_RECT, (n, 1)))
+    h = cv2.bitwise_and(h, long_h)
     v = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
-    v = cv2.morphologyEx(v, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, n)))
+    long_v = cv2.morphologyEx(cv2.dilate(v, np.ones((1, wobble), np.uint8)), cv2.MORPH_OPEN,
+                              cv2.getStructuringElement(cv2.MORPH_RECT, (1, n)))
+    v = cv2.bitwise_and(v, long_v)
     return h, v
 
 

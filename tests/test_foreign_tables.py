@@ -1,0 +1,156 @@
+"""Sheets the tool did not print: orientation, line count and printed content are read from the page.
+
+Every page here is drawn by tests/sheets.py (not the sample generator) and read
+through the real layout stages with a form file holding only columns (no
+orientation, and a rows_per_page hint that the sheets often contradict).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from scanner.errors import PageError
+from scanner.forms import Column, ColumnType, Form, FormRegistry
+from scanner.grid import row_pitch
+from scanner.model import PageImage, PageRef
+from scanner.sheet import read_layout
+from tests.sheets import FOREIGN_FORM, foreign_page
+
+DPI = 200.0
+K = DPI / 25.4
+#: The test form plus a tick-box column; no orientation key, a hint of 16 lines.
+FORM = Form(
+    name="hint-only",
+    rows_per_page=16,
+    columns=[*(c.model_dump() for c in FOREIGN_FORM.columns), {"name": "infos", "type": "checkbox", "label": "Infos"}],
+)
+WRITTEN = {0: "DUPONT", 3: "MARTIN", 4: "LEROY", 9: "PETIT"}
+ROWS = [1, 4, 5, 10]
+
+
+def _read(img: np.ndarray, form: Form = FORM, turn: int | None = None):
+    if turn is not None:
+        img = cv2.rotate(img, turn)
+    page = PageImage(PageRef("sheet.png", "/sheet.png", 1), cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), DPI, "")
+    return read_layout(page, FormRegistry([], form))
+
+
+def _written(lines) -> list[int]:
+    return [ln.row for ln in lines if not ln.empty]
+
+
+def test_the_form_names_no_orientation() -> None:
+    assert "orientation" not in FORM.model_fields_set
+
+
+@pytest.mark.parametrize("landscape", [False, True])
+def test_portrait_and_landscape_sheets_read_without_an_orientation(landscape: bool) -> None:
+    n = 10 if landscape else 16
+    img, _ = foreign_page(WRITTEN, n_rows=n, form=FORM, landscape=landscape, boxes_in="infos")
+    _, table, lines = _read(img)
+    assert len(lines) == n and _written(lines) == ROWS
+    assert not table.doubtful
+
+
+@pytest.mark.parametrize("turn", [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE])
+def test_turned_scans_are_put_upright(turn: int) -> None:
+    img, _ = foreign_page(WRITTEN, form=FORM, boxes_in="infos")
+    reg, _, lines = _read(img, turn=turn)
+    assert _written(lines) == ROWS
+    assert any("turned" in n for n in reg.notes)
+
+
+def test_a_blank_returned_sheet_with_printed_boxes_and_numbers_has_no_row() -> None:
+    img, _ = foreign_page({}, form=FORM, boxes_in="infos")
+    _, _, lines = _read(img)
+    assert len(lines) == 16 and _written(lines) == []
+
+
+def test_printed_boxes_do_not_make_lines_written_and_a_tick_still_counts() -> None:
+    img, truth = foreign_page(WRITTEN, form=FORM, boxes_in="infos")
+    # a tick alone in line 12's box: that line is written (a person ticked it)
+    j = [c.name for c in FORM.columns].index("infos")
+    cx = (truth.col_edges_mm[j] + truth.col_edges_mm[j + 1]) / 2
+    cy = (truth.row_edges_mm[12] + truth.row_edges_mm[13]) / 2
+    pts = np.array([[(cx - 2) * K, cy * K], [(cx - 0.5) * K, (cy + 2) * K], [(cx + 3) * K, (cy - 3) * K]], np.int32)
+    cv2.polylines(img, [pts], False, (140, 40, 20), max(2, round(0.5 * K)), cv2.LINE_AA)
+    _, _, lines = _read(img)
+    assert _written(lines) == [*ROWS, 12]
+
+
+@pytest.mark.parametrize("n_rows,row_h", [(12, 13.0), (19, 11.5)])
+def test_more_or_fewer_lines_than_the_hint_are_read(n_rows: int, row_h: float) -> None:
+    img, _ = foreign_page(WRITTEN, n_rows=n_rows, form=FORM, row_h=row_h)
+    _, table, lines = _read(img)
+    assert len(lines) == n_rows and _written(lines) == ROWS
+    assert not table.doubtful
+    assert any("hint" in n for n in table.notes)
+
+
+def test_rules_lost_to_a_fax_are_put_back_at_the_pitch() -> None:
+    # the bottom rules of lines 3, 7, 8 and of the last line are missing
+    img, _ = foreign_page(WRITTEN, form=FORM, lost_rules=(2, 6, 7, 15))
+    _, table, lines = _read(img)
+    assert len(lines) == 16 and _written(lines) == ROWS
+    assert not table.doubtful
+    assert any("lost rule" in n for n in table.notes)
+
+
+def test_a_gap_that_is_no_whole_number_of_lines_makes_the_numbers_below_doubtful() -> None:
+    img, truth = foreign_page(WRITTEN, form=FORM)
+    # erase the rule under line 5 and draw one at mid-height of line 6 (a ruler slipped)
+    y_bad, y_new = truth.row_edges_mm[6], (truth.row_edges_mm[6] + truth.row_edges_mm[7]) / 2
+    band = img[round(y_bad * K) - 3 : round(y_bad * K) + 4]
+    band[(band < 60).all(axis=2)] = 255
+    x0, x1 = truth.col_edges_mm[0], truth.col_edges_mm[-1]
+    cv2.line(img, (round(x0 * K), round(y_new * K)), (round(x1 * K), round(y_new * K)), (20, 20, 20), 2)
+    _, table, lines = _read(img)
+    assert table.doubtful and min(table.doubtful) <= 5
+    assert all(i in table.doubtful for i in range(min(table.doubtful), len(lines)))
+
+
+def test_a_table_ruled_only_across_gets_its_columns_from_the_header() -> None:
+    img, truth = foreign_page(WRITTEN, form=FORM, vertical_rules=False)
+    _, table, lines = _read(img)
+    assert _written(lines) == ROWS
+    edges = [b.x0 / K for b in table.rows[0]] + [table.rows[0][-1].x1 / K]
+    assert np.abs(np.array(edges) - np.array(truth.col_edges_mm)).max() < 2.0
+
+
+def test_a_table_ruled_only_across_is_put_upright() -> None:
+    img, _ = foreign_page(WRITTEN, form=FORM, vertical_rules=False)
+    _, _, lines = _read(img, turn=cv2.ROTATE_180)
+    assert _written(lines) == ROWS
+
+
+def test_a_lost_vertical_rule_is_placed_by_the_header() -> None:
+    img, truth = foreign_page(WRITTEN, form=FORM)
+    x = truth.col_edges_mm[3] * K
+    strip = img[:, round(x) - 3 : round(x) + 4]
+    strip[(strip < 60).all(axis=2)] = 255
+    _, table, lines = _read(img)
+    assert _written(lines) == ROWS
+    assert abs(table.rows[0][3].x0 / K - truth.col_edges_mm[3]) < 2.0
+
+
+@pytest.mark.parametrize("style", ["dotted", "wavy"])
+def test_dotted_and_hand_drawn_rules(style: str) -> None:
+    img, _ = foreign_page(WRITTEN, form=FORM, rule_style=style)
+    _, _, lines = _read(img)
+    assert len(lines) == 16 and _written(lines) == ROWS
+
+
+def test_a_table_of_other_columns_is_still_refused() -> None:
+    three = Form(name="three", columns=[Column(name=n, type=ColumnType.TEXT) for n in ("a", "b", "c")])
+    img, _ = foreign_page(WRITTEN, form=FORM)
+    with pytest.raises(PageError, match="3 columns"):
+        _read(img, form=three)
+
+
+def test_row_pitch_survives_lost_rules_and_is_not_halved() -> None:
+    p = 100.0
+    assert row_pitch([p] * 10, 40.0) == pytest.approx(p)
+    assert row_pitch([p, 2 * p, p, 3 * p, p, p], 40.0) == pytest.approx(p)
+    assert row_pitch([2 * p, 2 * p, p, 2 * p, p], 40.0) == pytest.approx(p)
