@@ -8,6 +8,7 @@ comes with ``truth.json`` (schema in samples/README.md).
     python -m samples.generate --out samples/demo --seed 1 --preset demo
     python -m samples.generate --out /tmp/eval --seed 7 --preset eval --sheets 120
     python -m samples.generate --out /tmp/bench --seed 3 --preset bench --sheets 200
+    python -m samples.generate --out /tmp/zoo --seed 11 --preset zoo --sheets 6 [--layouts dotted,wavy]
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from samples.gen.plan import (
 )
 from samples.gen.presets import PRESETS, plan_set
 from samples.gen.render import render_page
+from samples.gen.zoo import BY_ID as ZOO_LAYOUTS
 from scanner.forms import resolve_form
 
 __all__ = ["GenerateOptions", "generate", "main", "truth_of", "write_set"]
@@ -47,7 +49,8 @@ class GenerateOptions:
     out: Path
     seed: int
     preset: str = "demo"
-    sheets: int | None = None  #: pages (eval) or sheets (bench); the demo set is fixed
+    sheets: int | None = None  #: pages (eval), sheets (bench) or sheets per layout (zoo); the demo set is fixed
+    layouts: tuple[str, ...] | None = None  #: zoo: the layouts to draw (None: all)
 
 
 def _num(v: float) -> float:
@@ -62,6 +65,8 @@ def page_truth(page: PagePlan, number: int, exif: int | None = None) -> dict[str
         assert grid is not None
         values: dict[str, object] = {}
         for col, typ in zip(grid.columns, grid.types, strict=True):
+            if typ.value == "ignore":  # not in the CSV, so not in the truth (even when someone wrote in it)
+                continue
             if typ.value == "signature":
                 values[col] = r.signed
             elif typ.value == "checkbox":
@@ -69,8 +74,10 @@ def page_truth(page: PagePlan, number: int, exif: int | None = None) -> dict[str
             else:
                 values[col] = r.writing.truth.get(col, "")
         rows.append({"row": r.row, "crossed_out": r.crossed_out, "person": r.person, "values": values})
+    layout = {"layout": page.layout} if page.layout else {}
     return {
         "page": number,
+        **layout,
         "form": page.form,
         "serial": page.serial,
         "readable": page.readable,
@@ -89,7 +96,8 @@ def truth_of(plan: SetPlan) -> dict[str, Any]:
         {"file": f.name, "kind": f.kind, "pages": [page_truth(p, i + 1, f.exif) for i, p in enumerate(f.pages)]}
         for f in plan.files
     ]
-    return {"seed": plan.seed, "generator_version": GENERATOR_VERSION, "forms": dict(FORM_PATHS), "files": files}
+    forms = dict(plan.forms if plan.forms is not None else FORM_PATHS)
+    return {"seed": plan.seed, "generator_version": GENERATOR_VERSION, "forms": forms, "files": files}
 
 
 def _store_mode(page: PagePlan) -> str:
@@ -155,7 +163,7 @@ def write_set(plan: SetPlan, out: Path, log: bool = False) -> None:
 
 def generate(options: GenerateOptions, log: bool = False) -> SetPlan:
     """Plan and write a whole set with its truth.json; returns the plan."""
-    plan = plan_set(options.preset, options.seed, options.sheets)
+    plan = plan_set(options.preset, options.seed, options.sheets, options.layouts)
     write_set(plan, options.out, log)
     return plan
 
@@ -165,12 +173,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True, help="folder to write the set into")
     ap.add_argument("--seed", type=int, required=True, help="same seed, same truth.json")
     ap.add_argument("--preset", choices=PRESETS, default="demo")
-    ap.add_argument("--sheets", type=int, default=None, help="eval: minimum pages (100); bench: sheets (200)")
+    ap.add_argument("--sheets", type=int, default=None,
+                    help="eval: minimum pages (100); bench: sheets (200); zoo: sheets per layout (6)")  # fmt: skip
+    ap.add_argument("--layouts", default=None,
+                    help=f"zoo: comma-separated layout ids (default all: {', '.join(ZOO_LAYOUTS)})")  # fmt: skip
     args = ap.parse_args(argv)
     if args.sheets is not None and args.sheets < 1:
         ap.error("--sheets must be at least 1")
+    layouts = None
+    if args.layouts is not None:
+        if args.preset != "zoo":
+            ap.error("--layouts goes with --preset zoo")
+        layouts = tuple(dict.fromkeys(s.strip() for s in args.layouts.split(",") if s.strip()))
+        unknown = [s for s in layouts if s not in ZOO_LAYOUTS]
+        if unknown or not layouts:
+            ap.error(f"unknown layout(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(ZOO_LAYOUTS)}")
     t0 = time.perf_counter()
-    plan = generate(GenerateOptions(args.out, args.seed, args.preset, args.sheets), log=True)
+    plan = generate(GenerateOptions(args.out, args.seed, args.preset, args.sheets, layouts), log=True)
     n = sum(len(f.pages) for f in plan.files)
     print(f"{n} pages in {len(plan.files)} files written to {args.out} in {time.perf_counter() - t0:.1f} s "
           f"({PX_PER_MM * 25.4:.0f} DPI drawing)", file=sys.stderr)  # fmt: skip

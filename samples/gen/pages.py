@@ -46,6 +46,17 @@ FOREIGN_ROWS = 16
 
 
 @dataclass(frozen=True)
+class CellMarks:
+    """Boxes printed inside the cells of a sheet the tool did not print (mm)."""
+
+    checkbox: float | None = None  #: side of the square printed in checkbox cells (centred); None: no square
+    comb: int = 0  #: digit boxes printed in postcode cells (0: none)
+    comb_box: tuple[float, float] = (5.0, 7.0)  #: width and height of one digit box
+    comb_gap: float = 0.8  #: between two digit boxes
+    comb_left: float = 1.5  #: from the cell's left edge to the first box
+
+
+@dataclass(frozen=True)
 class Grid:
     """Where the table of a page is, in millimetres on the paper."""
 
@@ -56,6 +67,8 @@ class Grid:
     col_edges: tuple[float, ...]
     row_edges: tuple[float, ...]  #: data rows only
     layout: SheetLayout | None = None  #: printed sheets: digit and tick boxes
+    marks: CellMarks | None = None  #: other sheets: boxes printed in the cells
+    scribbled: tuple[str, ...] = ()  #: ``ignore`` columns writers sometimes fill in anyway
 
     def cell(self, row: int, col: int) -> Box:
         return Box(self.col_edges[col], self.row_edges[row], self.col_edges[col + 1], self.row_edges[row + 1])
@@ -63,6 +76,25 @@ class Grid:
     @property
     def n_rows(self) -> int:
         return len(self.row_edges) - 1
+
+    def checkbox_of(self, row: int, col: int) -> Box | None:
+        """The tick box printed in a checkbox cell, or None when the cell has none."""
+        if self.layout is not None:
+            return self.layout.checkbox(row, col)
+        if self.marks is None or self.marks.checkbox is None:
+            return None
+        c, s = self.cell(row, col), self.marks.checkbox
+        return Box(c.cx - s / 2, c.cy - s / 2, c.cx + s / 2, c.cy + s / 2)
+
+    def comb_of(self, row: int, col: int) -> list[Box] | None:
+        """The digit boxes of a postcode cell, left to right, or None when the cell has none."""
+        if self.layout is not None:
+            return self.layout.comb(row, col)
+        if self.marks is None or not self.marks.comb:
+            return None
+        m, c = self.marks, self.cell(row, col)
+        (w, h), y0 = m.comb_box, c.cy - m.comb_box[1] / 2 + 0.3
+        return [Box(x, y0, x + w, y0 + h) for x in (c.x0 + m.comb_left + i * (w + m.comb_gap) for i in range(m.comb))]
 
 
 def foreign_grid() -> Grid:

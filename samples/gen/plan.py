@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from samples.gen import distort
+from samples.gen import distort, zoo
 from samples.gen.distort import Fax, Fold, Gray, Op, Photo, Rescale, Rotate, Skew
 from samples.gen.pages import DRAW_DPI, FOREIGN_NAME, PX_PER_MM, Grid, foreign_grid, page_px
 from samples.gen.people import Person, RefLists, Writing, make_person, misspelt, reference_lists, write_person
@@ -23,14 +23,14 @@ GENERATOR_VERSION = 1
 PRINTED_FORM = "surveillance-fr"
 FORM_PATHS = {PRINTED_FORM: "forms/surveillance-fr.yaml", FOREIGN_NAME: "samples/foreign.yaml"}
 SERIAL_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-FILL_MODES = ("full", "most", "half", "sparse", "few")
+FILL_MODES = ("full", "most", "half", "sparse", "few")  #: drawn at random; "none" (a blank sheet) only on demand
 
 
 @dataclass(frozen=True)
 class Fill:
     """How a sheet gets filled."""
 
-    mode: str | None = None  #: one of FILL_MODES; None = drawn at random
+    mode: str | None = None  #: one of FILL_MODES or "none" (returned blank); None = drawn at random
     dup_rate: float = 0.06  #: chance that a line is written by someone who signed another sheet
     crossed_rate: float = 0.25  #: chance that the sheet has a crossed-out line
     unsigned: float = 0.08  #: chance that a line is not signed
@@ -51,10 +51,11 @@ class RowPlan:
 
 @dataclass
 class PagePlan:
-    source: str  #: "printed", "foreign", "letter" or "blank"
+    source: str  #: "printed", "foreign", "zoo", "letter" or "blank"
     form: str | None
     grid: Grid | None
     serial: str | None = None
+    layout: str | None = None  #: zoo pages: the layout's id
     rows: list[RowPlan] = field(default_factory=list)
     ops: list[Op] = field(default_factory=list)
     render_seed: int = 0
@@ -102,6 +103,7 @@ class FilePlan:
 class SetPlan:
     seed: int
     files: list[FilePlan]
+    forms: dict[str, str] | None = None  #: form name -> YAML path; None: the printed and foreign forms
 
 
 class Planner:
@@ -142,6 +144,15 @@ class Planner:
         page.rows = self.rows(grid, fill)
         return page
 
+    def zoo(self, layout_id: str, ops: list[Op], fill: Fill = Fill()) -> PagePlan:
+        """A sheet of one of the zoo's layouts (samples/gen/zoo.py)."""
+        lay = zoo.layout(layout_id)
+        grid = zoo.grid(lay)
+        page = self._page("zoo", lay.form_name, grid, ops)
+        page.layout = lay.id
+        page.rows = self.rows(grid, fill)
+        return page
+
     def other(self, source: str, ops: list[Op]) -> PagePlan:
         return self._page(source, None, None, ops)
 
@@ -149,6 +160,8 @@ class Planner:
 
     def _lines(self, n: int, fill: str) -> list[int]:
         r = self.rng
+        if fill == "none":
+            return []
         if fill == "full":
             return list(range(n))
         if fill == "most":
@@ -189,7 +202,8 @@ class Planner:
         mode = fill.mode or str(self.rng.choice(FILL_MODES, p=[0.3, 0.25, 0.2, 0.15, 0.1]))
         lines = self._lines(grid.n_rows, mode)
         text_cols = tuple(c for c, t in zip(grid.columns, grid.types, strict=True)
-                          if t not in (ColumnType.SIGNATURE, ColumnType.CHECKBOX))  # fmt: skip
+                          if t not in (ColumnType.SIGNATURE, ColumnType.CHECKBOX, ColumnType.IGNORE))  # fmt: skip
+        sheet_date = self._date() if "date" in grid.scribbled else ""
         cross_at = -1
         if len(lines) >= 2 and (fill.force_crossed or self.rng.random() < fill.crossed_rate):
             cross_at = int(self.rng.integers(len(lines) - 1))
@@ -198,6 +212,8 @@ class Planner:
         while k < len(lines):
             person, again = self._person(fill.dup_rate, fill.force_repeat and k == 0)
             writing = write_person(self.rng, person, text_cols, second_time=again)
+            if grid.scribbled:
+                writing = self._scribble(writing, grid.scribbled, sheet_date)
             if k == cross_at:
                 # A slip crossed out; the same person writes the line again below when there is room.
                 rows.append(self._row(lines[k], person, misspelt(self.rng, writing), grid, True, 0.6))
@@ -214,6 +230,27 @@ class Planner:
             self.sheets_of.setdefault(person.pid, set()).add(self.n_sheets)
         rows.sort(key=lambda r: r.row)
         return rows
+
+    def _date(self) -> str:
+        r = self.rng
+        day, month = int(r.integers(1, 29)), int(r.integers(1, 13))
+        year = str(r.choice(["/2025", "/25", ""]))
+        return f"{day:02d}/{month:02d}{year}" if r.random() < 0.7 else f"{day}/{month}{year}"
+
+    def _scribble(self, writing: Writing, columns: tuple[str, ...], sheet_date: str) -> Writing:
+        """Some writers fill in columns the form ignores (phone, date): drawn, never in the truth."""
+        r = self.rng
+        drawn = dict(writing.drawn)
+        for col in columns:
+            if r.random() >= 0.3:
+                continue
+            if col == "telephone":
+                digits = "0" + str(r.choice(list("67123459"))) + "".join(str(int(d)) for d in r.integers(0, 10, 8))
+                sep = str(r.choice(["", " ", ".", " "]))
+                drawn[col] = sep.join(digits[i : i + 2] for i in range(0, 10, 2))
+            elif col == "date":
+                drawn[col] = sheet_date if r.random() < 0.8 else self._date()
+        return Writing(drawn=drawn, truth=writing.truth)
 
     # --- distortions -----------------------------------------------------------
 

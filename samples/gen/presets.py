@@ -1,11 +1,12 @@
-"""The three kinds of set: the committed demo, the evaluation set, the speed bench."""
+"""The kinds of set: the committed demo, the evaluation set, the speed bench, the layout zoo."""
 
 from __future__ import annotations
 
+from samples.gen import zoo as zoo_layouts
 from samples.gen.distort import Fold, Gray, Rescale
 from samples.gen.plan import FilePlan, Fill, PagePlan, Planner, SetPlan
 
-PRESETS = ("demo", "eval", "bench")
+PRESETS = ("demo", "eval", "bench", "zoo")
 A4_LANDSCAPE = (297.0, 210.0)
 A4_PORTRAIT = (210.0, 297.0)
 
@@ -108,7 +109,65 @@ def bench(seed: int, sheets: int = 200) -> SetPlan:
     return SetPlan(seed, [FilePlan("bench.pdf", "pdf", body, quality=75)])
 
 
-def plan_set(preset: str, seed: int, sheets: int | None = None) -> SetPlan:
+def _zoo_sheet(p: Planner, layout_id: str, k: int) -> tuple[str, PagePlan]:
+    """The layout's k-th sheet and how it came back ("scan", "photo" or "fax").
+
+    The first six cover the cases, most telling first (a two-sheet set still
+    has a blank one): a straight scan with a line crossed out, a blank sheet
+    returned (scanned turned 270 degrees), a phone photo, a fax, a scan turned
+    180 degrees, one turned 90 degrees with a line crossed out. Then random
+    scans, one photo in four."""
+    paper = zoo_layouts.layout(layout_id).paper_mm
+    if k == 0:
+        return "scan", p.zoo(layout_id, p.scan_ops(rot=0, dpi200=False, gray=False, fold=False),
+                             Fill(str(p.rng.choice(["full", "most"])), force_crossed=True))  # fmt: skip
+    if k == 1:
+        return "scan", p.zoo(layout_id, p.scan_ops(rot=3), Fill("none"))
+    if k == 2:
+        return "photo", p.zoo(layout_id, p.photo_ops(paper, rot=0), Fill())
+    if k == 3:
+        return "fax", p.zoo(layout_id, p.fax_ops(rot=0), Fill())
+    if k == 4:
+        return "scan", p.zoo(layout_id, p.scan_ops(rot=2), Fill())
+    if k == 5:
+        return "scan", p.zoo(layout_id, p.scan_ops(rot=1), Fill(force_crossed=True))
+    if k % 4 == 2:
+        return "photo", p.zoo(layout_id, p.photo_ops(paper), Fill())
+    return "scan", p.zoo(layout_id, p.scan_ops(), Fill())
+
+
+def zoo(seed: int, sheets: int = 6, layouts: tuple[str, ...] | None = None) -> SetPlan:
+    """About ``sheets`` pages per zoo layout, each layout's files in a folder named by its id."""
+    chosen = tuple(zoo_layouts.layout(i) for i in layouts) if layouts else zoo_layouts.LAYOUTS
+    p = Planner(seed)
+    files: list[FilePlan] = []
+    for lay in chosen:
+        scans: list[PagePlan] = []
+        singles: list[FilePlan] = []
+        counts = {"photo": 0, "fax": 0}
+        for k in range(sheets):
+            how, page = _zoo_sheet(p, lay.id, k)
+            if how == "scan":
+                scans.append(page)
+                continue
+            counts[how] += 1
+            if how == "photo":
+                name = f"{lay.id}/photo-{counts[how]:03d}.jpg"
+                singles.append(FilePlan(name, "jpeg", [page], quality=int(p.rng.integers(75, 88))))
+            else:
+                singles.append(FilePlan(f"{lay.id}/fax-{counts[how]:03d}.png", "png", [page]))
+        for n, start in enumerate(range(0, len(scans), 4)):
+            files.append(FilePlan(f"{lay.id}/scan-{n + 1:03d}.pdf", "pdf", scans[start : start + 4],
+                                  quality=int(p.rng.integers(70, 86))))  # fmt: skip
+        files += singles
+    return SetPlan(seed, files, forms=zoo_layouts.form_paths(chosen))
+
+
+def plan_set(preset: str, seed: int, sheets: int | None = None, layouts: tuple[str, ...] | None = None) -> SetPlan:
+    if layouts and preset != "zoo":
+        raise ValueError("layouts are chosen for the zoo preset only")
+    if preset == "zoo":
+        return zoo(seed, sheets or 6, layouts)
     if preset == "demo":
         return demo(seed)
     if preset == "eval":

@@ -6,11 +6,12 @@ fonts and noise never change what truth.json says.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from samples.gen import distort
+from samples.gen import distort, zoo
 from samples.gen.handwriting import (
     InkLayer,
     random_hand,
@@ -48,26 +49,35 @@ def filled_columns(grid: Grid, row: RowPlan) -> list[int]:
 
 
 def write_row(page: np.ndarray, grid: Grid, row: RowPlan, fonts: tuple[Path, ...], rng: np.random.Generator) -> None:
-    """One person's line: text, postcode digits, signature, tick, maybe a strike-through."""
+    """One person's line: text, postcode digits, signature, tick, maybe a strike-through.
+
+    Ticks go into the cell's printed box and postcode digits one per printed box
+    when the sheet has them (light guides of the tool's sheet are followed three
+    times in four, black boxes of another group's sheet nearly always)."""
     k = PX_PER_MM
     i = row.row - 1
     hand = random_hand(rng, fonts)
+    line_h = grid.row_edges[i + 1] - grid.row_edges[i]
+    if hand.cap_mm > 0.5 * line_h:  # nobody writes 5 mm capitals on an 8 mm line
+        hand = replace(hand, cap_mm=0.5 * line_h)
+    elif line_h >= 17.0:  # and most write bigger on a 20 mm one
+        hand = replace(hand, cap_mm=hand.cap_mm * 1.3)
     y0, y1 = grid.row_edges[i] - 4.0, grid.row_edges[i + 1] + 4.0
     layer = InkLayer(page.shape[1], int(y0 * k), int(y1 * k) + 1)
-    use_comb = rng.random() < 0.75
+    use_comb = rng.random() < (0.75 if grid.layout is not None else 0.96)
     for j, (col, typ) in enumerate(zip(grid.columns, grid.types, strict=True)):
         cell = to_px(grid.cell(i, j))
+        comb = grid.comb_of(i, j) if typ == ColumnType.POSTCODE else None
         if typ == ColumnType.SIGNATURE:
             if row.signed:
                 write_signature(layer, cell, hand, k, row.sig_seed, rng)
         elif typ == ColumnType.CHECKBOX:
             if row.tick is not None:
-                box = to_px(grid.layout.checkbox(i, j)) if grid.layout else cell.inset(cell.w * 0.3, cell.h * 0.25)
+                printed = grid.checkbox_of(i, j)
+                box = to_px(printed) if printed else cell.inset(cell.w * 0.3, cell.h * 0.25)
                 write_tick(layer, box, row.tick, hand, k, rng)
-        elif typ == ColumnType.POSTCODE and grid.layout is not None and use_comb:
-            write_digits(
-                layer, row.writing.drawn.get(col, ""), [to_px(b) for b in grid.layout.comb(i, j)], hand, k, rng
-            )
+        elif comb and use_comb:
+            write_digits(layer, row.writing.drawn.get(col, ""), [to_px(b) for b in comb], hand, k, rng)
         else:
             write_text(layer, row.writing.drawn.get(col, ""), cell, hand, k, rng)
     if row.crossed_out:
@@ -87,6 +97,10 @@ def blank_page(plan: PagePlan, printed: np.ndarray | None) -> np.ndarray:
         return printed.copy()
     if plan.source == "foreign":
         return draw_foreign()
+    if plan.source == "zoo":
+        if plan.layout is None:
+            raise ValueError("a zoo page needs its layout")
+        return zoo.draw(plan.layout)
     if plan.source == "letter":
         return draw_letter()
     return draw_blank()
