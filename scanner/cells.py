@@ -318,10 +318,10 @@ def _printed_template(ink: np.ndarray, cores: list[list[tuple[int, int, int, int
             ox, oy = (x0 + x1 - w) // 2, (y0 + y1 - h) // 2
             origins.append((ox, oy))
             count += cv2.dilate(ink[oy : oy + h, ox : ox + w], slack) > 0
-        common = (count >= need).astype(np.uint8) * 255
-        if not common.any():
+        seen = (count >= need).astype(np.uint8) * 255
+        if not seen.any():
             continue
-        common = cv2.dilate(common, slack)
+        common = np.asarray(cv2.dilate(seen, slack), np.uint8)
         for ox, oy in origins:
             cv2.bitwise_or(out[oy : oy + h, ox : ox + w], common, dst=out[oy : oy + h, ox : ox + w])
     return out

@@ -35,7 +35,8 @@ def _parse_map(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @click.option("--dask-scheduler", metavar="ADDRESS", help="Run the page jobs on an existing Dask cluster "
               "(e.g. tcp://10.0.0.5:8786); the input files must be readable at the same paths on the workers.")
 @click.option("--debug", "debug_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write, per page, a PNG with the table, rows and cells the tool found.")
+              help="Write, per page, a PNG with the table, rows and cells the tool found; a page it "
+              "could not read gets NAME-pNNN-refused.png: the lines and markers found, and why.")
 @click.option("--engines", default="rapidocr,tesseract", show_default=True,
               help="Recognition engines, comma-separated (rapidocr, tesseract).")
 @click.option("--against", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -83,7 +84,12 @@ def process_cmd(inputs: tuple[Path, ...], out_dir: Path, form: str | None,
     )
     for f in summary.failures:
         where = f"{f.source}" if f.page is None else f"{f.source}, page {f.page}"
-        click.echo(f"unreadable: {where}: {f.reason}", err=True)
+        picture = None
+        if debug_dir is not None and f.page:
+            from scanner.debug import find_debug_png
+
+            picture = find_debug_png(debug_dir, f.source, f.page)
+        click.echo(f"unreadable: {where}: {f.reason}" + (f" (picture: {picture})" if picture else ""), err=True)
     click.echo(f"wrote {out_dir / 'clean.csv'}, {out_dir / 'review.csv'}, {out_dir / 'report.md'}")
     return int(summary.exit_code)
 

@@ -299,9 +299,12 @@ def split_rows(rules: Rules, k: float) -> RowSplit:
     if any(abs(header / pitch - m) < 0.12 for m in (2, 3)):
         doubt_from = 0
         notes.append("the header is as tall as several lines: the first line is not sure")
-    doubtful = frozenset(range(doubt_from, n_lines)) if doubt_from is not None else frozenset()
-    if doubtful:
-        notes.append(f"line numbers from line {min(doubtful) + 1} down are not sure")
+    # the contract: where the line count or the first line is not sure, no line of the page
+    # is (the lines above a doubtful gap would be, but a person checks the page once)
+    doubtful: frozenset[int] = frozenset()
+    if doubt_from is not None:
+        doubtful = frozenset(range(n_lines))
+        notes.append(f"line numbers are not sure from line {doubt_from + 1} down: every line goes to review")
     return RowSplit(edges, doubtful, tuple(notes))
 
 

@@ -12,6 +12,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -19,9 +20,15 @@ import numpy as np
 from scanner.errors import PageError
 from scanner.forms import ColumnType, Form, FormRegistry
 from scanner.memory import release_freed
-from scanner.model import Cell, FieldResult, OcrResult, PageImage, PageRef, PageResult, RowResult
+from scanner.model import Cell, FieldResult, OcrResult, PageImage, PageRef, PageResult, Registered, RowResult, Table
+
+if TYPE_CHECKING:
+    from scanner.cells import LineCells
 
 log = logging.getLogger(__name__)
+
+#: Flag of a line whose number on paper the table's ruling does not settle.
+ROW_UNCERTAIN = "row_uncertain"
 
 
 @dataclass(frozen=True)
@@ -118,16 +125,15 @@ class PageReader:
         try:
             reg, table, lines = read_layout(page, self.forms)
         except PageError as exc:
+            if self.settings.debug_dir:
+                self._debug_refused(page, exc)
             return PageResult(ref=page.ref, sha256=page.sha256, error=exc.reason, timings=timings)
         release_freed()  # the page's layout transients, before OCR adds its own
         timings["layout"] = time.perf_counter() - t0
         form = self.forms.get(reg.form_name)
         assert form is not None, "read_layout returns only registered forms"
         if self.settings.debug_dir:
-            from scanner.debug import write_debug_png
-
-            name = f"{Path(page.ref.source).as_posix().replace('/', '__')}-p{page.ref.page:03d}.png"
-            write_debug_png(reg, table, lines, Path(self.settings.debug_dir) / name)
+            self._debug_read(reg, table, lines)
 
         written = [ln for ln in lines if not ln.empty]
         # what needs no recognition is done first, while the page is still in the CPU's
@@ -145,6 +151,9 @@ class PageReader:
             self._interpret_line(form, ln.row, ln.cells, candidates[k], ln.crossed_out, seen[k])
             for k, ln in enumerate(written)
         ]
+        for r in rows:
+            if r.row - 1 in table.doubtful and ROW_UNCERTAIN not in r.flags:
+                r.flags.append(ROW_UNCERTAIN)  # a line number is a value like any other
         timings["fields"] = fields_s + time.perf_counter() - t2
         return PageResult(
             ref=page.ref,
@@ -156,6 +165,27 @@ class PageReader:
             method=reg.method,
             timings=timings,
         )
+
+    def _debug_read(self, reg: Registered, table: Table, lines: list[LineCells]) -> None:
+        """--debug picture of a page read: its table, lines and cells (never fails the page)."""
+        from scanner.debug import render_debug, save_page_picture
+
+        assert self.settings.debug_dir
+        try:
+            save_page_picture(Path(self.settings.debug_dir), reg.ref, render_debug(reg, table, lines), refused=False)
+        except Exception as exc:  # a picture for checking: the page itself is read all the same
+            log.warning("%s: debug picture not written (%s)", reg.ref, exc, exc_info=log.isEnabledFor(logging.DEBUG))
+
+    def _debug_refused(self, page: PageImage, exc: PageError) -> None:
+        """--debug picture of a page refused: what was found on it and why (never fails the page)."""
+        from scanner.debug import render_refused, save_page_picture
+
+        assert self.settings.debug_dir
+        try:
+            img = render_refused(page, exc.reason, exc.hint, self.forms.default)
+            save_page_picture(Path(self.settings.debug_dir), page.ref, img, refused=True)
+        except Exception as err:  # the refusal is reported all the same
+            log.warning("%s: debug picture not written (%s)", page.ref, err, exc_info=log.isEnabledFor(logging.DEBUG))
 
     def _recognise(self, form: Form, lines: list[list[Cell]]) -> list[dict[str, list[OcrResult]]]:
         """Run every engine on every written text cell, batched per column."""

@@ -154,7 +154,7 @@ def run_process(opts: ProcessOptions) -> RunSummary:
     summary.clean, summary.review = counts.clean, counts.review
     summary.rows = counts.clean + counts.review
     store.finish_run(run_id, status="partial" if summary.failures else "ok")
-    report.write_report(store, run_id, opts.out_dir)
+    report.write_report(store, run_id, opts.out_dir, opts.debug_dir)
     store.close()
     return summary
 

@@ -14,6 +14,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from scanner.export import atomic_writer, union_columns
 from scanner.forms import Form
@@ -31,6 +32,10 @@ FLAG_EXPLANATIONS: dict[str, tuple[str, str]] = {
     ),
     "unsigned": ("The signature box is empty.", "La case signature est vide."),
     "crossed_out": ("The line is crossed out on paper.", "La ligne est barrée sur la feuille."),
+    "row_uncertain": (
+        "Which printed line this is is not sure (a rule of the table was lost or added): check the line number.",
+        "Le numéro de la ligne n'est pas sûr (un trait du tableau manque ou est en trop) : vérifiez-le.",
+    ),
     "duplicate": (
         "The same person already signed: duplicate_of says where. Left out of the final export.",
         "Cette personne a déjà signé : duplicate_of indique où. Non reprise dans l'export final.",
@@ -123,6 +128,19 @@ class _Section:
     text: list[str] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
+    #: (row, column) -> URL (relative to the report, or file:): that cell links to a local file
+    links: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+def _picture_address(picture: Path, out_dir: Path) -> tuple[str, str]:
+    """How the report names ``picture`` and the link to it: relative to the report when inside its
+    folder, else the absolute path (and a file: URL)."""
+    path = picture.resolve()
+    try:
+        rel = path.relative_to(out_dir.resolve()).as_posix()
+    except ValueError:  # a --debug folder outside the output folder
+        return str(path), path.as_uri()
+    return rel, quote(rel)
 
 
 def _explain(flag: str) -> str:
@@ -156,7 +174,7 @@ def _thresholds_section() -> _Section:
     return sec
 
 
-def _sections(store: Store, counts: RunCounts) -> list[_Section]:
+def _sections(store: Store, counts: RunCounts, out_dir: Path, debug_dir: Path | None = None) -> list[_Section]:
     run = store.run(counts.run_id)
     intro = _Section("Run")
     if run is not None:
@@ -184,6 +202,23 @@ def _sections(store: Store, counts: RunCounts) -> list[_Section]:
             ["file / fichier", "page", "reason / raison"],
         )
         failed.rows = [[s, "(file)" if p is None else str(p), r] for s, p, r in counts.pages_failed]
+        if debug_dir is not None:
+            from scanner.debug import find_debug_png
+
+            failed.text.append(
+                "The picture of a page (--debug) shows it as the tool saw it: the ruled lines and corner markers "
+                "it found, and why it was refused in large print. Files or pages that could not be opened have "
+                "none. / L'image d'une page montre ce que l'outil y a trouvé et pourquoi il l'a refusée."
+            )
+            failed.header.append("picture / image (--debug)")
+            for i, (s, p, _) in enumerate(counts.pages_failed):
+                picture = find_debug_png(debug_dir, s, p) if p else None
+                if picture is None:
+                    failed.rows[i].append("(none)")
+                else:
+                    shown, link = _picture_address(picture, out_dir)
+                    failed.rows[i].append(f"`{shown}`")
+                    failed.links[(i, len(failed.header) - 1)] = link
         sections.append(failed)
     if counts.flags:
         flagged = _Section(
@@ -221,8 +256,11 @@ def _markdown(sections: list[_Section]) -> str:
         if section.header:
             lines.append("| " + " | ".join(section.header) + " |")
             lines.append("|" + "---|" * len(section.header))
-            for row in section.rows:
-                lines.append("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |")
+            for i, row in enumerate(section.rows):
+                cells = [
+                    f"[{c}](<{section.links[i, j]}>)" if (i, j) in section.links else c for j, c in enumerate(row)
+                ]
+                lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
             lines.append("")
     return "\n".join(lines)
 
@@ -253,7 +291,14 @@ def _html(sections: list[_Section]) -> str:
         out += [f"<p>{_inline(p)}</p>" for p in section.text]
         if section.header:
             out.append("<table><tr>" + "".join(f"<th>{_inline(h)}</th>" for h in section.header) + "</tr>")
-            out += ["<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>" for row in section.rows]
+            for i, row in enumerate(section.rows):
+                cells = [
+                    f'<a href="{html.escape(section.links[i, j])}">{_inline(c)}</a>'
+                    if (i, j) in section.links
+                    else _inline(c)
+                    for j, c in enumerate(row)
+                ]
+                out.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
             out.append("</table>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
@@ -266,10 +311,14 @@ class ReportPaths:
     counts: RunCounts
 
 
-def write_report(store: Store, run_id: int, out_dir: Path) -> ReportPaths:
-    """Write ``out_dir/report.md`` and ``out_dir/report.html`` for a run."""
+def write_report(store: Store, run_id: int, out_dir: Path, debug_dir: Path | None = None) -> ReportPaths:
+    """Write ``out_dir/report.md`` and ``out_dir/report.html`` for a run.
+
+    ``debug_dir``: the --debug folder; each unreadable page is then listed with
+    its picture there (found by its name, see scanner.debug.debug_png_name).
+    """
     counts = run_counts(store, run_id)
-    sections = _sections(store, counts)
+    sections = _sections(store, counts, out_dir, debug_dir)
     paths = ReportPaths(out_dir / "report.md", out_dir / "report.html", counts)
     with atomic_writer(paths.markdown) as handle:
         handle.write(_markdown(sections))
