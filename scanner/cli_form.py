@@ -193,6 +193,7 @@ def _describe_read(reg: Registered, table: Table, lines: list[LineCells], form: 
 
 _HOW = {
     "table": "the form's column widths fit only that way",
+    "labels": "the form's column labels read that way up in the header",
     "osd": "the printed text reads that way up",
     "tie": "a guess: the form's column widths fit as well another way; check the picture",
 }

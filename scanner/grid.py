@@ -18,6 +18,7 @@ from scanner.forms import Form
 from scanner.layout import Box, sheet_layout
 from scanner.model import Registered, Table
 from scanner.register.columns import open_columns
+from scanner.register.header import HEADER_SHARE, header_bands, header_share
 from scanner.register.lines import Rules, find_rules_coarse
 
 #: How far a printed rule may sit from where the layout puts it.
@@ -161,7 +162,7 @@ def _foreign_grid(reg: Registered, form: Form) -> tuple[RowSplit, list[float]]:
         raise RegistrationError(
             src, pg, "no ruled table found on the page", "Only sheets with a table drawn with lines can be read."
         )
-    split = split_rows(rules, reg.px_per_mm)
+    split = _header_above(reg, split_rows(rules, reg.px_per_mm), rules, form)
     if len(split.ys) < 3:
         raise RegistrationError(src, pg, "the table has no data rows below its header")
     n = len(split.ys) - 2
@@ -190,6 +191,27 @@ def _foreign_grid(reg: Registered, form: Form) -> tuple[RowSplit, list[float]]:
             "Check that --form names the layout of these sheets (columns in order, with their relative widths).",
         )
     return split, xs
+
+
+def _header_above(reg: Registered, split: RowSplit, rules: Rules, form: Form) -> RowSplit:
+    """The split with the header moved above the first rule when the labels are printed there.
+
+    Many sheets print the labels over the table with no rule above them: the first
+    band is then the first line, not the header. The labels, read, tell.
+    """
+    ys, k = split.ys, reg.px_per_mm
+    if len(ys) < 3:
+        return split
+    x0, x1 = rules.xs[0], rules.xs[-1]
+    bands = header_bands(reg.gray, Rules(tuple(ys), rules.xs), k)
+    if len(bands) < 2:
+        return split
+    inside, above = (header_share(reg.gray, a, b, x0, x1, form, k) for a, b in bands)
+    if above < HEADER_SHARE or above < inside + 0.2:
+        return split
+    n = len(ys) - 1
+    doubtful = frozenset(range(n)) if split.doubtful else frozenset()
+    return RowSplit([bands[1][0], *ys], doubtful, (*split.notes, "the labels stand above the table's first rule"))
 
 
 def _completed_columns(reg: Registered, ys: list[float], found: list[float], form: Form) -> list[float] | None:

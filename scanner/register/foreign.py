@@ -11,7 +11,6 @@ table) does Tesseract's orientation detection (OSD) decide.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -22,7 +21,8 @@ from scanner.grid import match_columns
 from scanner.layout import MM_PER_INCH, TEMPLATE_DPI
 from scanner.model import PageImage, Registered
 from scanner.register.common import downscale, flatten, halved
-from scanner.register.lines import ink_mask, rule_masks, rules_from_masks
+from scanner.register.header import HEADER_SHARE, header_bands, header_share, tessdata
+from scanner.register.lines import Rules, ink_mask, rule_masks, rules_from_masks
 from scanner.register.quad import find_page_quad
 from scanner.register.straighten import table_correction
 
@@ -102,10 +102,15 @@ def estimate_skew(gray: np.ndarray, px_per_mm: float) -> float | None:
     yf, xf = ys.astype(np.float64), xs.astype(np.float64)
 
     def sharpness(deg: float, y: np.ndarray, x: np.ndarray) -> float:
+        # rules across and rules down both vote: a table ruled only across, turned a
+        # quarter, has nothing but vertical rules
         t = np.radians(deg)
-        proj = y * np.cos(t) - x * np.sin(t)
-        hist = np.bincount((proj - proj.min()).astype(np.int64))
-        return float((hist.astype(np.float64) ** 2).sum())
+        c, s = np.cos(t), np.sin(t)
+        score = 0.0
+        for proj in (y * c - x * s, x * c + y * s):
+            hist = np.bincount((proj - proj.min()).astype(np.int64))
+            score += float((hist.astype(np.float64) ** 2).sum())
+        return score
 
     # coarse sweep on a random fifth of the pixels; its best few angles are scored again on
     # all of them (on a photo with perspective two families of lines compete, and a subsample
@@ -168,11 +173,12 @@ def choose_orientation(
     ``masks``: ``rule_masks`` of ``gray`` when already made.
     """
     scored: list[Orientation] = []
+    found: dict[int, Rules] = {}
     seen_table = False
     # every quarter turn is tried: a form's ``orientation`` is a hint (users often leave the
     # default landscape for a portrait sheet), used below only to break a tie
     candidates = range(4)
-    hmask, vmask = masks if masks is not None else rule_masks(ink_mask(gray), px_per_mm)
+    hmask, vmask = masks if masks is not None else rule_masks(ink_mask(gray, px_per_mm=px_per_mm), px_per_mm)
     for turns in candidates:
         if turns == 0:
             rules = rules_from_masks(hmask, vmask, px_per_mm)
@@ -191,11 +197,17 @@ def choose_orientation(
             cost = 2 * OPEN_TABLE_COST  # vertical rules lost: the grid places the columns by the header
         if cost is not None:
             scored.append(Orientation(turns, cost, "table"))
+            found[turns] = rules
     if not scored:
         return seen_table
     scored.sort(key=lambda o: o.cost)
     if len(scored) > 1 and scored[1].cost - scored[0].cost < TIE:
         tied = {o.quarter_turns for o in scored if o.cost - scored[0].cost < TIE}
+        # the header's printed labels, read upright, settle it; then Tesseract's OSD (which
+        # handwriting in capitals can fool)
+        labels = _upright_labels(gray, px_per_mm, form, {t: found[t] for t in tied})
+        if labels is not None:
+            return Orientation(labels, next(o.cost for o in scored if o.quarter_turns == labels), "labels")
         osd = osd_turns(gray)
         if osd is not None and osd in tied:
             return Orientation(osd, next(o.cost for o in scored if o.quarter_turns == osd), "osd")
@@ -205,6 +217,22 @@ def choose_orientation(
             if t in tied:
                 return Orientation(t, next(o.cost for o in scored if o.quarter_turns == t), "tie")
     return scored[0]
+
+
+def _upright_labels(gray: np.ndarray, k: float, form: Form, tied: dict[int, Rules]) -> int | None:
+    """The quarter turn in which the form's labels read best in a header band (None: no clear one)."""
+    codes = {1: cv2.ROTATE_90_CLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_COUNTERCLOCKWISE}
+    shares: dict[int, float] = {}
+    for t, rules in tied.items():
+        img = gray if t == 0 else cv2.rotate(gray, codes[t])
+        x0, x1 = rules.xs[0], rules.xs[-1]
+        shares[t] = max((header_share(img, a, b, x0, x1, form, k) for a, b in header_bands(img, rules, k)), default=0.0)
+    ranked = sorted(shares.items(), key=lambda kv: kv[1], reverse=True)
+    if not ranked or ranked[0][1] < HEADER_SHARE:
+        return None
+    if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < 0.2:
+        return None
+    return ranked[0][0]
 
 
 def _tie_order(shape: tuple[int, ...], form: Form) -> list[int]:
@@ -229,7 +257,7 @@ def osd_turns(gray: np.ndarray) -> int | None:
         from PIL import Image
     except ImportError:  # pragma: no cover - tesserocr is a dependency
         return None
-    path = _tessdata()
+    path = tessdata()
     if not path:
         return None
     try:
@@ -242,13 +270,6 @@ def osd_turns(gray: np.ndarray) -> int | None:
         return None
     # orient_deg: how far the page is turned clockwise; undo it
     return (4 - round(res["orient_deg"] / 90.0)) % 4
-
-
-def _tessdata() -> str:
-    for p in ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata", "/usr/share/tessdata"):
-        if (Path(p) / "osd.traineddata").exists():
-            return p
-    return ""
 
 
 def register_foreign(page: PageImage, gray: np.ndarray, form: Form) -> Registered:
@@ -274,14 +295,14 @@ def register_foreign(page: PageImage, gray: np.ndarray, form: Form) -> Registere
     rot = _rotation(skew, size)
     low = flatten(cv2.warpPerspective(small, scale_a @ rot @ rect @ unshrink, asize, flags=cv2.INTER_LINEAR,
                                       borderValue=255))
-    masks = rule_masks(ink_mask(low), ka)
+    masks = rule_masks(ink_mask(low, px_per_mm=ka), ka)
     # the page's corners in a photo are only so exact: what perspective they leave, the rules show
     fix = table_correction(*masks, ka)
     if fix is not None:
         rot = np.linalg.inv(scale_a) @ fix @ scale_a @ rot
         low = flatten(cv2.warpPerspective(small, scale_a @ rot @ rect @ unshrink, asize, flags=cv2.INTER_LINEAR,
                                           borderValue=255))
-        masks = rule_masks(ink_mask(low), ka)
+        masks = rule_masks(ink_mask(low, px_per_mm=ka), ka)
         notes.append("table straightened on its rules")
     orient = choose_orientation(low, ka, form, masks)
     if orient is False:

@@ -42,9 +42,20 @@ class Rules:
         return len(self.ys) >= 3 and len(self.xs) >= 2
 
 
-def ink_mask(gray: np.ndarray, block: int = 31, c: int = 12) -> np.ndarray:
-    """Dark-on-light strokes as 255, tolerant of faint lines and uneven light."""
-    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block | 1, c)
+def ink_mask(gray: np.ndarray, block: int = 31, c: int = 12, px_per_mm: float | None = None) -> np.ndarray:
+    """Dark-on-light strokes as 255, tolerant of faint lines and uneven light.
+
+    With ``px_per_mm``, a dark filled area (a header printed white on black, a solid
+    band) keeps only its outline, 1 mm thick: its edge is a rule of the table, while the
+    threshold alone would give a band of ink as thick as the threshold's window there.
+    """
+    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block | 1, c)
+    if px_per_mm is not None:
+        size = max(3, round(2.0 * px_per_mm)) | 1  # strokes up to 2 mm thick (a marker pen) are not filled areas
+        core = cv2.erode((gray < SOLID_DARK).view(np.uint8), cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
+        if core.any():
+            ink[core > 0] = 0
+    return ink
 
 
 def rule_masks(ink: np.ndarray, px_per_mm: float, min_len_mm: float = 8.0) -> tuple[np.ndarray, np.ndarray]:
@@ -139,7 +150,7 @@ def find_rules(gray: np.ndarray, px_per_mm: float) -> Rules:
     most of the rules of the other direction, which drops text lines, folds and
     underlines outside the table.
     """
-    hmask, vmask = rule_masks(ink_mask(gray), px_per_mm)
+    hmask, vmask = rule_masks(ink_mask(gray, px_per_mm=px_per_mm), px_per_mm)
     return rules_from_masks(hmask, vmask, px_per_mm)
 
 
@@ -199,6 +210,8 @@ def rules_from_masks(hmask: np.ndarray, vmask: np.ndarray, px_per_mm: float) -> 
     return Rules(tuple(ys), tuple(xs), tuple(cover), _vertical_span(vb, xs))
 
 
+#: Gray level below which a large area counts as filled with ink (paper is ~255 once flattened).
+SOLID_DARK = 110
 #: A table ruled only across: at least this many long rules...
 MIN_OPEN_RULES = 4
 #: ...whose ends agree within this (mm) on both sides.

@@ -1,0 +1,164 @@
+"""Which printed words are the table's header: the form's column labels, read by Tesseract.
+
+A sheet another group made does not say where its header is or which way up it
+lies. Its header does, in words: the labels the form file names ("Nom",
+"Code postal"...; a column without a label is known by its name). Reading one
+strip of print with Tesseract takes about 20 ms, so the reader can ask of a
+band of the page "is this the header?", and of a page turned both ways "which
+way are the labels upright?". Handwriting reads as other words, so it scores
+near zero: the score is the share of the form's labels found in the strip.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from difflib import SequenceMatcher
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from scanner.forms import Form
+from scanner.register.lines import Rules
+
+#: Two words are the same label word when this similar (OCR drops or swaps a letter).
+WORD_SIMILARITY = 0.75
+#: A band is the header when at least this share of the form's labels is read in it.
+HEADER_SHARE = 0.5
+#: Resolution the labels are read at (px/mm, 100 dpi).
+READ_PX_PER_MM = 100 / 25.4
+#: Ink darker than this (flattened page) is printed or written.
+DARK = 150
+
+_local = threading.local()
+
+
+def fold_words(text: str) -> list[str]:
+    """Lower-case words without accents, letters and digits only: how labels are compared."""
+    plain = unicodedata.normalize("NFKD", text.lower())
+    kept = "".join(c if c.isalnum() else " " for c in plain if not unicodedata.combining(c))
+    return kept.split()
+
+
+def label_words(form: Form) -> list[list[str]]:
+    """Each column's label as folded words (its name when it has no label)."""
+    out = []
+    for c in form.columns:
+        words = fold_words(c.label or c.name.replace("_", " "))
+        if words:
+            out.append(words)
+    return out
+
+
+def _same(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 3:  # "de", "n": too short to be told from noise by similarity
+        return False
+    return SequenceMatcher(None, a, b).ratio() >= WORD_SIMILARITY
+
+
+def label_share(words: list[str], labels: list[list[str]]) -> float:
+    """Share of ``labels`` found in ``words``, each as consecutive similar words."""
+    if not labels:
+        return 0.0
+    found = 0
+    for label in labels:
+        n = len(label)
+        if any(all(_same(words[i + j], label[j]) for j in range(n)) for i in range(len(words) - n + 1)):
+            found += 1
+    return found / len(labels)
+
+
+def tessdata() -> str:
+    """Folder of the system's Tesseract models ('' when there is none)."""
+    for p in ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata", "/usr/share/tessdata"):
+        if (Path(p) / "osd.traineddata").exists():
+            return p
+    return ""
+
+
+def _api():  # type: ignore[no-untyped-def]
+    """One Tesseract instance per thread (loading the French model costs ~0.2 s)."""
+    api = getattr(_local, "api", None)
+    if api is None:
+        import tesserocr
+
+        api = tesserocr.PyTessBaseAPI(path=tessdata(), lang="fra", psm=tesserocr.PSM.SINGLE_BLOCK)
+        _local.api = api
+    return api
+
+
+def read_words(strip: np.ndarray) -> list[str]:
+    """The folded words Tesseract reads in a gray strip (none when it cannot run)."""
+    if strip.size == 0 or strip.shape[0] < 6 or strip.shape[1] < 20 or not (strip < DARK).any():
+        return []
+    from PIL import Image
+
+    try:
+        api = _api()
+        api.SetImage(Image.fromarray(np.ascontiguousarray(strip)))
+        return fold_words(api.GetUTF8Text())
+    except (RuntimeError, ImportError):  # no Tesseract model: the header is then told by the rules alone
+        return []
+
+
+def header_share(
+    gray: np.ndarray, top: float, bottom: float, left: float, right: float, form: Form, k: float
+) -> float:
+    """Share of the form's labels read in the band [top, bottom) x [left, right) of ``gray`` (``k`` px/mm)."""
+    h, w = gray.shape[:2]
+    y0, y1 = max(0, round(top)), min(h, round(bottom))
+    x0, x1 = max(0, round(left)), min(w, round(right))
+    if y1 <= y0 or x1 <= x0:
+        return 0.0
+    strip = gray[y0:y1, x0:x1]
+    if k > READ_PX_PER_MM * 1.25:  # print reads as well at 100 dpi, in half the time
+        f = READ_PX_PER_MM / k
+        strip = cv2.resize(strip, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    return label_share(read_words(strip), label_words(form))
+
+
+def label_block_top(gray: np.ndarray, rule_y: float, left: float, right: float, k: float, most: float) -> float | None:
+    """Top of the block of print standing just above the rule at ``rule_y`` (None: nothing there).
+
+    Scans up from the rule over at most ``most`` px: the first inked rows met are the
+    labels; a blank gap of 1 mm after them ends the block (the text above is not header).
+    """
+    x0, x1 = max(0, round(left)), min(gray.shape[1], round(right))
+    y1 = round(rule_y - 0.6 * k)
+    y0 = max(0, round(rule_y - most))
+    if y1 - y0 < 3 or x1 - x0 < 10:
+        return None
+    dark = (gray[y0:y1, x0:x1] < DARK).sum(axis=1)
+    inked = (dark >= max(2, 0.003 * (x1 - x0)))[::-1]  # from the rule upward; specks do not count
+    rows = np.flatnonzero(inked)
+    if rows.size == 0:
+        return None
+    # blocks of inked rows closer than 1 mm; the first one a line of print tall is the labels
+    gap, tall = max(2, round(1.0 * k)), 1.5 * k
+    blocks: list[list[int]] = [[int(rows[0]), int(rows[0])]]
+    for r in rows[1:]:
+        if r - blocks[-1][1] > gap:
+            blocks.append([int(r), int(r)])
+        else:
+            blocks[-1][1] = int(r)
+    label = next((b for b in blocks if b[1] - b[0] >= tall), None)
+    if label is None:
+        return None
+    top = label[1]
+    return float(y1 - top - 1 - round(0.8 * k))
+
+
+def header_bands(gray: np.ndarray, rules: Rules, k: float) -> list[tuple[float, float]]:
+    """Where an upright table's header may be: its first band, or the print just above its first rule."""
+    ys = rules.ys
+    if len(ys) < 2:
+        return []
+    bands = [(ys[0], ys[1])]
+    pitch = float(np.median(np.diff(ys)))
+    top = label_block_top(gray, ys[0], rules.xs[0], rules.xs[-1], k, 1.5 * pitch)
+    if top is not None:
+        bands.append((top, ys[0]))
+    return bands
