@@ -15,6 +15,7 @@ import threading
 import unicodedata
 from difflib import SequenceMatcher
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -79,7 +80,7 @@ def tessdata() -> str:
     return ""
 
 
-def _api():  # type: ignore[no-untyped-def]
+def _api() -> Any:
     """One Tesseract instance per thread (loading the French model costs ~0.2 s)."""
     api = getattr(_local, "api", None)
     if api is None:
