@@ -13,7 +13,8 @@ import click
 from scanner.against import load_against, parse_mapping
 from scanner.errors import UsageError
 from scanner.export import ExportOptions, Preset, export_final
-from scanner.privacy import ForgetRequest, forget, purge_images
+from scanner.person import Candidate
+from scanner.privacy import ForgetRequest, find, forget, purge_images
 from scanner.store import DEFAULT_STORE_NAME, Store
 
 _STORE_HELP = (
@@ -110,29 +111,74 @@ def export_cmd(
 @click.option("--email", help="The person's e-mail address.")
 @click.option("--name", help='The person\'s name as written, e.g. "DUPONT Jean" (word order does not matter).')
 @click.option("--postcode", help="The person's postcode; required with --name.")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def forget_cmd(store_path: Path, email: str | None, name: str | None, postcode: str | None, yes: bool) -> None:
+@click.option("--dry-run", is_flag=True, help="Only list the rows that would be removed; change nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask: remove the rows that are surely the person.")
+@click.option(
+    "--include-possible", is_flag=True, help="With --yes, also remove the rows that may be the person."
+)
+def forget_cmd(
+    store_path: Path,
+    email: str | None,
+    name: str | None,
+    postcode: str | None,
+    dry_run: bool,
+    yes: bool,
+    include_possible: bool,
+) -> None:
     """Remove a person from the store and from every later export.
 
-    Their values, cell images and review history are deleted for good; only a
-    salted hash of the e-mail (or of name + postcode) is kept, so that reading
-    the same sheet again does not bring them back. Files written earlier
-    (clean.csv, review.csv, earlier exports) are not touched: delete or rewrite
-    them.
+    Finds every row of the person: the e-mail or name + postcode given, and the
+    person's other lines as the duplicate search finds them (an e-mail read a
+    letter off, a postcode misread, the same line scanned twice, a crossed-out
+    line), and lists them. Rows that only may be the person (a similar name at
+    the same postcode...) are listed apart and kept unless you say so. Their
+    values, cell and line images and review history are deleted for good; only
+    salted hashes are kept (the secret key is in a separate file, see README),
+    so that reading the same sheets again does not bring them back. Files
+    written earlier (clean.csv, review.csv, earlier exports) are not touched:
+    delete or rewrite them.
     """
     request = ForgetRequest(email=email, name=name, postcode=postcode)
     with Store.open(store_path, create=False) as store:
-        if not yes:
+        found = find(store, request)
+        _list_rows("row(s) of this person, to remove", found.sure)
+        _list_rows("row(s) that may be the same person, kept unless you say so", found.possible)
+        if not found.sure and not found.possible:
+            click.echo("no stored row matches")
+        if dry_run:
+            click.echo("dry run: nothing changed")
+            return
+        chosen = list(found.sure)
+        if yes:
+            chosen += found.possible if include_possible else []
+        else:
+            chosen += [c for c in found.possible if click.confirm(f"also remove {c.ref} ({c.shown})?", default=False)]
             who = " ".join(x for x in (email, name, postcode) if x)
-            click.confirm(f"Permanently remove {who} from {store.path}?", abort=True)
-        result = forget(store, request)
+            click.confirm(
+                f"Permanently remove {len(chosen)} row(s) of {who} from {store.path}"
+                " and keep them out of later readings?",
+                abort=True,
+            )
+        result = forget(store, request, rows=[c.row_id for c in chosen])
     if result.rows:
         click.echo(f"removed {result.rows} row(s); the person will be left out of every later reading and export")
     else:
-        click.echo("no stored row matched; the person will still be left out of every later reading and export")
+        click.echo("no row removed; the person will still be left out of every later reading and export")
+    kept = len(found.possible) - (len(chosen) - len(found.sure))
+    if kept:
+        click.echo(f"kept {kept} row(s) that may be the same person: run forget again to remove them if they are")
     if result.rechecked:
         click.echo(f"re-checked {result.rechecked} row(s) that pointed to a removed row as a duplicate")
     click.echo("files written before (clean.csv, review.csv, exports) still contain them: delete or re-export them")
+
+
+def _list_rows(title: str, rows: list[Candidate]) -> None:
+    if not rows:
+        return
+    click.echo(f"{len(rows)} {title}:")
+    for c in rows:
+        flags = f" [{', '.join(c.flags)}]" if c.flags else ""
+        click.echo(f"  {c.ref}{flags}  {c.shown}  ({c.why})")
 
 
 @click.command("purge")

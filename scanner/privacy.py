@@ -1,27 +1,32 @@
 """Privacy: forget a person, purge stored images, and a no-network guard.
 
 ``forget`` removes a person's values, crops and line images from the store (the
-rows stay as bare "forgotten" markers so counts add up) and keeps only a salted
-hash of the e-mail or of name + postcode, so a sheet read again later does not
-bring them back. The salt is random per store: the hashes are useless outside it.
-SQLite's ``secure_delete`` overwrites the freed bytes, and the write-ahead log is
-truncated so no copy of the old values stays in the files.
+rows stay as bare "forgotten" markers so counts add up): every row of the
+person, found as scanner/person.py says. It keeps only salted hashes of keys of
+the request and of every removed row (scanner/store/suppress.py), so a sheet
+read again later does not bring them back, nor a near reading of their line.
+The secret key of those hashes is kept outside the store (scanner/store/keys.py),
+so the store alone cannot tell whether a guessed address was forgotten. SQLite's
+``secure_delete`` overwrites the freed bytes, and the write-ahead log is truncated
+so no copy of the old values stays in the files.
 """
 
 from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from scanner.dedupe import dedupe_rows
 from scanner.errors import PetitionScanError, UsageError
-from scanner.store import Store
-from scanner.store.identity import forget_hashes, person_hash_input
+from scanner.person import PersonRows, find_person
+from scanner.store import Identity, IdentityColumns, Store
+from scanner.store.identity import person_hash_input
 from scanner.store.schema import now
+from scanner.store.suppress import hashed_keys
 
 
 @dataclass(frozen=True)
@@ -30,44 +35,62 @@ class ForgetRequest:
     name: str | None = None  #: as the person writes it, e.g. "DUPONT Jean"
     postcode: str | None = None  #: needed with ``name``: a name alone is not a person
 
+    def queries(self) -> list[Identity]:
+        """What the request describes, checked: one identity per way of naming the person."""
+        if not self.email and not self.name:
+            raise UsageError("forget needs --email, or --name with --postcode")
+        if self.name and not self.postcode:
+            raise UsageError(
+                "--name needs --postcode: a name alone could remove someone else",
+                'Example: forget --name "DUPONT Jean" --postcode 75011',
+            )
+        identity = person_hash_input(self.email, self.name, self.postcode)
+        if self.email and not identity.email:
+            raise UsageError(f"'{self.email}' is not an e-mail address")
+        if self.name and not identity.name:
+            raise UsageError(f"'{self.name}' contains no letters")
+        if self.postcode and not identity.postcode:
+            raise UsageError(f"'{self.postcode}' is not a French postcode (5 digits)")
+        out = []
+        if identity.email:
+            out.append(Identity(email=identity.email))
+        if identity.name:
+            out.append(Identity(name=identity.name, postcode=identity.postcode))
+        return out
+
 
 @dataclass(frozen=True)
 class ForgetResult:
     rows: int  #: rows whose values and images were removed
     rechecked: int  #: other rows whose duplicate candidate was one of them
+    keys: int = 0  #: salted keys kept so that the person's lines do not come back
 
 
-def forget(store: Store, request: ForgetRequest) -> ForgetResult:
-    """Remove a person from the store and keep them out of later imports."""
-    if not request.email and not request.name:
-        raise UsageError("forget needs --email, or --name with --postcode")
-    if request.name and not request.postcode:
-        raise UsageError(
-            "--name needs --postcode: a name alone could remove someone else",
-            'Example: forget --name "DUPONT Jean" --postcode 75011',
-        )
-    identity = person_hash_input(request.email, request.name, request.postcode)
-    if request.email and not identity.email:
-        raise UsageError(f"'{request.email}' is not an e-mail address")
-    if request.name and not identity.name:
-        raise UsageError(f"'{request.name}' contains no letters")
-    if request.postcode and not identity.postcode:
-        raise UsageError(f"'{request.postcode}' is not a French postcode (5 digits)")
-    conditions: list[str] = []
-    params: list[object] = []
-    if identity.email:
-        conditions.append("id_email = ?")
-        params.append(identity.email)
-    if identity.name:
-        conditions.append("(id_name = ? AND id_postcode = ?)")
-        params.extend([identity.name, identity.postcode])
+def find(store: Store, request: ForgetRequest) -> PersonRows:
+    """The rows ``forget`` would remove (``sure``) and those a person should look at (``possible``)."""
+    return find_person(store, request.queries())
+
+
+def forget(
+    store: Store, request: ForgetRequest, *, rows: Iterable[int] | None = None, include_possible: bool = False
+) -> ForgetResult:
+    """Remove a person from the store and keep them (and their near matches) out of later readings.
+
+    ``rows``: the row ids to remove, as listed by :func:`find` and confirmed;
+    None removes every sure match (and the possible ones with ``include_possible``).
+    The salted keys of the request and of every removed row, as read, are kept.
+    """
+    queries = request.queries()
+    if rows is None:
+        found = find_person(store, queries)
+        chosen = found.sure + (found.possible if include_possible else [])
+        rows = [c.row_id for c in chosen]
+    row_ids = sorted(set(rows))
+    key = store.forget_key(create=True)
+    assert key is not None
     with store.transaction() as conn:
-        row_ids = [
-            int(r)
-            for (r,) in conn.execute(
-                f"SELECT id FROM rows WHERE status <> 'forgotten' AND ({' OR '.join(conditions)})", params
-            )
-        ]
+        variants = queries + _read_identities(store, row_ids)
+        keys = hashed_keys(variants, key)
         selected = json.dumps(row_ids)
         conn.execute("DELETE FROM fields WHERE row_id IN (SELECT value FROM json_each(?))", (selected,))
         conn.execute("DELETE FROM row_keys WHERE row_id IN (SELECT value FROM json_each(?))", (selected,))
@@ -78,15 +101,31 @@ def forget(store: Store, request: ForgetRequest) -> ForgetResult:
             " dup_override = NULL WHERE id IN (SELECT value FROM json_each(?))",
             (selected,),
         )
+        person = conn.execute("SELECT COALESCE(MAX(person), 0) + 1 FROM forget_keys").fetchone()[0]
         conn.executemany(
-            "INSERT OR IGNORE INTO forgotten (hash, kind, forgotten_at) VALUES (?, ?, ?)",
-            [(digest, kind, now()) for kind, digest in forget_hashes(identity, store.salt)],
+            "INSERT OR IGNORE INTO forget_keys (hash, kind, person, forgotten_at) VALUES (?, ?, ?, ?)",
+            [(digest, kind, person, now()) for kind, digest in sorted(keys)],
         )
         pointing = store.rows_pointing_to(row_ids)
         if pointing:
             dedupe_rows(store, pointing)
     _flush(store)
-    return ForgetResult(rows=len(row_ids), rechecked=len(pointing))
+    return ForgetResult(rows=len(row_ids), rechecked=len(pointing), keys=len(keys))
+
+
+def _read_identities(store: Store, row_ids: list[int]) -> list[Identity]:
+    """Each row's identity from its values and from its raw readings: every variant as read."""
+    out: list[Identity] = []
+    for row_id in row_ids:
+        row = store.get_row(row_id)
+        if row is None or row.form is None:
+            continue
+        columns = IdentityColumns.of(store.require_form(row.form))
+        for variant in ({c: f.value for c, f in row.fields.items()}, {c: f.raw for c, f in row.fields.items()}):
+            identity = columns.identity(variant)
+            if not identity.empty and identity not in out:
+                out.append(identity)
+    return out
 
 
 @dataclass(frozen=True)

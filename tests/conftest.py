@@ -18,6 +18,14 @@ def surveillance_form() -> Form:
     return resolve_form("surveillance-fr")
 
 
+@pytest.fixture(autouse=True)
+def forget_key_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Forget keys (scanner/store/keys.py) go to a fresh folder, never the user's data folder."""
+    folder = tmp_path_factory.mktemp("keys")
+    monkeypatch.setenv("PETITION_SCAN_KEY_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def store() -> Iterator[Store]:
     """A store in memory: a fresh schema, migrations applied, nothing on disk."""

@@ -1,4 +1,4 @@
-"""Opening the SQLite file, transactions, the per-store salt and form definitions.
+"""Opening the SQLite file, transactions, the forget key and form definitions.
 
 One writer (the orchestrator) and any number of readers (review page, export):
 WAL mode lets them work at the same time. ``synchronous=NORMAL`` keeps every
@@ -20,6 +20,7 @@ from typing import Self
 
 from scanner.errors import ExitCode, PetitionScanError
 from scanner.forms import FORMS_DIR, Form, load_form_file
+from scanner.store.keys import key_check, missing_key, read_key, write_key
 from scanner.store.schema import MIGRATIONS, migrate, now
 
 #: File name of the store inside an output folder.
@@ -46,7 +47,7 @@ class StoreBase:
         self.path = path
         self._depth = 0
         self._forms: dict[str, Form] = {}
-        self._salt: bytes | None = None
+        self._key: bytes | None = None
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True) -> Self:
@@ -88,8 +89,9 @@ class StoreBase:
             raise StoreError(f"{path}: not a petition-scan store ({exc})") from None
         store = cls(conn, path)
         with store.transaction():
-            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', ?)", (secrets.token_hex(32),))
+            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", (secrets.token_hex(16),))
             conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('created_at', ?)", (now(),))
+        store._settle_key()
         store._after_open()
         return store
 
@@ -130,14 +132,59 @@ class StoreBase:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
+    def _settle_key(self) -> None:
+        """A store of schema <= 3 kept its salt in ``meta``: move it to the key file and erase it.
+
+        Only a store with forget hashes needs the old salt (they were made with
+        it); the others simply lose it, and get a key when a person is forgotten.
+        """
+        legacy = self.meta("salt")
+        if legacy is None:
+            return
+        key = bytes.fromhex(legacy)
+        needed = self.conn.execute("SELECT 1 FROM forget_keys LIMIT 1").fetchone() is not None
+        if needed and self.path is not None:
+            write_key(self.store_id, key)
+        with self.transaction():
+            if needed:
+                self._key = key
+                self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('key_check', ?)", (key_check(key),))
+            self.conn.execute("DELETE FROM meta WHERE key = 'salt'")  # secure_delete overwrites it
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     @property
-    def salt(self) -> bytes:
-        """Random per store: hashes of forgotten people mean nothing elsewhere."""
-        if self._salt is None:
-            value = self.meta("salt")
-            assert value is not None  # written by _setup
-            self._salt = bytes.fromhex(value)
-        return self._salt
+    def store_id(self) -> str:
+        """Random per store: names its key file."""
+        value = self.meta("store_id")
+        assert value is not None  # written by _setup
+        return value
+
+    def has_forgotten(self) -> bool:
+        """Was anyone ever forgotten here? (Only then does reading a page need the key.)"""
+        return self.conn.execute("SELECT 1 FROM forget_keys LIMIT 1").fetchone() is not None
+
+    def forget_key(self, *, create: bool) -> bytes | None:
+        """The secret of the forget hashes (scanner/store/keys.py).
+
+        None when this store never had one and ``create`` is False. A store
+        whose key was made but whose key file is missing or wrong raises: its
+        forgotten people could no longer be recognised. A store in memory keeps
+        its key in memory.
+        """
+        if self._key is not None:
+            return self._key
+        check = self.meta("key_check")
+        key = read_key(self.store_id, check) if self.path is not None else None
+        if key is None:
+            if check is not None:
+                raise missing_key(self.store_id)
+            if not create:
+                return None
+            key = write_key(self.store_id) if self.path is not None else secrets.token_bytes(32)
+            with self.transaction():
+                self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('key_check', ?)", (key_check(key),))
+        self._key = key
+        return key
 
     def migrations(self) -> list[tuple[int, str, str]]:
         """(version, name, applied_at) of every applied migration, in order."""

@@ -7,8 +7,6 @@ same way everywhere. Only written values are used, never images.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -214,23 +212,11 @@ class IdentityColumns:
         return Identity(email=email, name=name, postcode=postcode, town=town)
 
 
-def forget_hashes(identity: Identity, salt: bytes) -> list[tuple[str, str]]:
-    """(kind, salted hash) pairs by which a forgotten person is recognised again."""
-    out: list[tuple[str, str]] = []
-    if identity.email:
-        out.append(("email", salted_hash(salt, "email:" + identity.email)))
-    if identity.name and identity.postcode:
-        out.append(("name_postcode", salted_hash(salt, f"name:{identity.name}|{identity.postcode}")))
-    return out
-
-
-def salted_hash(salt: bytes, text: str) -> str:
-    """HMAC-SHA256 keyed by the store's salt: useless outside this store."""
-    return hmac.new(salt, text.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
 def person_hash_input(email: str | None, name: str | None, postcode: str | None) -> Identity:
-    """The identity a ``forget`` request describes (values as a person gives them)."""
+    """The identity a ``forget`` request describes (values as a person gives them).
+
+    The hashes made from it (and from the person's rows) are in store/suppress.py.
+    """
     return Identity(
         email=norm_email(email or ""),
         name=norm_name(name or ""),

@@ -14,9 +14,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from scanner.forms import Form
 from scanner.model import PageRef, PageResult, RowResult
 from scanner.store.base import StoreBase
-from scanner.store.identity import IdentityColumns, forget_hashes
+from scanner.store.identity import Identity, IdentityColumns
 from scanner.store.records import PageFailure, PageRecord, RowStatus, RunRecord, SaveKind, SaveOutcome
 from scanner.store.schema import now
+from scanner.store.suppress import MAYBE_FORGOTTEN, Suppress, hashed_keys, judge
 
 _PAGE_COLS = "id, run_id, sha256, source, path, page, form, serial, campaign, status, error, saved_at"
 
@@ -218,17 +219,22 @@ class PageOps(StoreBase):
             return 0, 0
         form = self.require_form(result.form_name or "")
         columns = IdentityColumns.of(form)
+        key = self.forget_key(create=False) if self.has_forgotten() else None
+        forgotten_lines = self._forgotten_lines(page_id, result) if key is not None else set()
         saved = forgotten = 0
         for row in result.rows:
             identity = columns.identity({c: f.value for c, f in row.fields.items()})
-            if self._is_forgotten(identity_hashes=[h for _, h in forget_hashes(identity, self.salt)]):
+            verdict = Suppress.NO
+            if key is not None:
+                verdict = Suppress.YES if row.row in forgotten_lines else self._suppression(identity, key)
+            if verdict is Suppress.YES:
                 self.conn.execute(
                     "INSERT INTO rows (page_id, row_no, confidence, status) VALUES (?, ?, 0, ?)",
                     (page_id, row.row, RowStatus.FORGOTTEN.value),
                 )
                 forgotten += 1
                 continue
-            flags = row_flags(row)
+            flags = row_flags(row) + ([MAYBE_FORGOTTEN] if verdict is Suppress.MAYBE else [])
             cur = self.conn.execute(
                 "INSERT INTO rows (page_id, row_no, confidence, flags, line_png, status,"
                 " id_email, id_name, id_postcode, id_town) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -259,12 +265,44 @@ class PageOps(StoreBase):
             saved += 1
         return saved, forgotten
 
-    def _is_forgotten(self, identity_hashes: list[str]) -> bool:
-        if not identity_hashes:
-            return False
-        marks = ",".join("?" * len(identity_hashes))
-        hit = self.conn.execute(f"SELECT 1 FROM forgotten WHERE hash IN ({marks}) LIMIT 1", identity_hashes)
-        return hit.fetchone() is not None
+    def _suppression(self, identity: Identity, key: bytes) -> Suppress:
+        """Does this reading belong to a forgotten person? See scanner/store/suppress.py."""
+        hashes = {h: kind for kind, h in hashed_keys([identity], key)}
+        if not hashes:
+            return Suppress.NO
+        hits: dict[int, set[str]] = {}
+        for digest, person in self.conn.execute(
+            "SELECT hash, person FROM forget_keys WHERE hash IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(hashes)),),
+        ):
+            hits.setdefault(int(person), set()).add(hashes[str(digest)])
+        return judge(identity, hits)
+
+    def _forgotten_lines(self, page_id: int, result: PageResult) -> set[int]:
+        """Line numbers forgotten on an earlier scan of the same sheet (same pixels or QR serial).
+
+        The same line of the same sheet is the same person whatever this
+        reading makes of it: no hash is needed to know.
+        """
+        sheet = result.sheet
+        return {
+            int(n)
+            for (n,) in self.conn.execute(
+                "SELECT DISTINCT r.row_no FROM rows r JOIN pages q ON q.id = r.page_id"
+                " WHERE r.status = 'forgotten' AND q.id <> ? AND q.status = 'ok'"
+                " AND ((? <> '' AND q.sha256 = ?)"
+                " OR (? IS NOT NULL AND q.serial = ? AND q.form IS ? AND q.campaign IS ?))",
+                (
+                    page_id,
+                    result.sha256,
+                    result.sha256,
+                    sheet.serial if sheet else None,
+                    sheet.serial if sheet else None,
+                    sheet.form if sheet else None,
+                    sheet.campaign if sheet else None,
+                ),
+            )
+        }
 
     def run_page_ids(self, run_id: int) -> list[int]:
         """Every page of this run's inputs, read now or reused from an earlier run."""

@@ -144,10 +144,27 @@ _TOWN = """
 ALTER TABLE rows ADD COLUMN id_town TEXT NOT NULL DEFAULT '';
 """
 
+_FORGET_KEYS = """
+-- several kinds of salted keys per forgotten person (see store/suppress.py),
+-- grouped by person so that two near keys of one person can back each other;
+-- the old single-key rows become one person each. The salt leaves the store
+-- for a key file (StoreBase._settle_key), done in code: it needs the disk.
+CREATE TABLE forget_keys (
+    hash TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    person INTEGER NOT NULL,
+    forgotten_at TEXT NOT NULL,
+    PRIMARY KEY (hash, person)
+) WITHOUT ROWID;
+INSERT INTO forget_keys (hash, kind, person, forgotten_at) SELECT hash, kind, rowid, forgotten_at FROM forgotten;
+DROP TABLE forgotten;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _INITIAL),
     Migration(2, "duplicate search: identity columns and blocking keys", _DUPLICATES),
     Migration(3, "duplicate search: the town in the identity", _TOWN),
+    Migration(4, "forget: near-match keys per person, salt out of the store", _FORGET_KEYS),
 )
 
 
