@@ -44,6 +44,10 @@ FLAG_EXPLANATIONS: dict[str, tuple[str, str]] = {
         "Maybe the same person as the row in duplicate_of: a person must decide.",
         "Peut-être la même personne que la ligne indiquée dans duplicate_of : à vérifier.",
     ),
+    "maybe_forgotten": (
+        "Close to a person who asked to be forgotten: if it is them, remove it with 'petition-scan forget'.",
+        "Proche d'une personne qui a demandé à être effacée : si c'est elle, retirez-la avec 'petition-scan forget'.",
+    ),
 }
 _UNKNOWN_FLAG = ("See the flag table in README.md.", "Voir le tableau des signalements dans README.md.")
 

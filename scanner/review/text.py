@@ -91,6 +91,8 @@ _FLAGS: dict[str, tuple[str, str]] = {
                       "Line number not sure: check it on the sheet"),
     "duplicate": ("Même personne qu'une ligne déjà enregistrée", "Same person as a row already stored"),
     "possible_duplicate": ("Peut-être la même personne qu'une autre ligne", "Maybe the same person as another row"),
+    "maybe_forgotten": ("Peut-être une personne effacée à sa demande : si c'est elle, « petition-scan forget »",
+                        "Maybe a person who asked to be forgotten: if it is them, use 'petition-scan forget'"),
 }
 
 _ACTIONS: dict[str, tuple[str, str]] = {

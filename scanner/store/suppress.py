@@ -17,8 +17,9 @@ keys that misreadings leave alone:
 An exact e-mail or name + postcode hit removes the row, as before. A folded
 e-mail hit backed by the name (with the town, the department, or no postcode
 to contradict it) removes it too. Any other near hit (an e-mail one character
-off: ``m1@`` and ``m2@`` may be two people) can be a different person: the row is kept and goes to review flagged ``maybe_forgotten``,
-never silently dropped nor silently clean.
+off: ``m1@`` and ``m2@`` may be two people) can be a different person: the
+row is kept and goes to review flagged ``maybe_forgotten``, never silently
+dropped nor silently clean.
 """
 
 from __future__ import annotations
