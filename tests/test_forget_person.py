@@ -225,9 +225,10 @@ def test_the_store_alone_cannot_tell_whether_an_address_was_forgotten(
     # with the key file elsewhere, reading a page refuses to go on without it...
     monkeypatch.setenv("PETITION_SCAN_KEY_DIR", str(tmp_path / "elsewhere"))
     with Store.open(db) as store:
-        run = store.start_run(forms=[FORM])
         with pytest.raises(ForgetKeyError, match="forget key of this store is missing"):
-            store.save_page(run, page("new.pdf", 1, [row(1, MOUNIA)]))
+            store.start_run(forms=[FORM])  # before any page is read
+        with pytest.raises(ForgetKeyError, match="forget key of this store is missing"):
+            store.save_page(store.last_run_id() or 0, page("new.pdf", 1, [row(1, MOUNIA)]))
         assert store.execute("SELECT COUNT(*) FROM pages WHERE source = 'new.pdf'").fetchone() == (0,)
     # ...and another store's key is refused, not used
     (tmp_path / "elsewhere").mkdir()

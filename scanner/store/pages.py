@@ -53,7 +53,11 @@ class PageOps(StoreBase):
 
         Pass every form of the run's FormRegistry: saving a page needs its
         form's column types, and later commands read the definitions from here.
+        A store that forgot people needs its forget key to save rows: a missing
+        key stops the run here, before any page is read.
         """
+        if self.has_forgotten():
+            self.forget_key(create=False)
         self.register_forms(forms)
         described = args if isinstance(args, str | Mapping) else list(args)
         with self.transaction():
