@@ -39,6 +39,7 @@ class CellOptions:
     printed_share: float = 0.6  #: ink at the same place in this share of a column's cells is printed
     printed_min_rows: int = 4  #: ...judged only on tables with at least this many lines
     printed_slack_px: int = 2  #: registration wobble between the lines of one column
+    printed_shift_mm: float = 1.0  #: each cell's print is looked for this far from the column's place
 
 
 @dataclass
@@ -291,7 +292,19 @@ def _even_paper(region: _Region, cores: list[list[tuple[int, int, int, int]]]) -
             cv2.convertScaleAbs(band, dst=band, alpha=255.0 / level)
 
 
-def _printed_template(ink: np.ndarray, cores: list[list[tuple[int, int, int, int]]], opt: CellOptions) -> np.ndarray:
+def _window(img: np.ndarray, ox: int, oy: int, w: int, h: int) -> np.ndarray:
+    """The h x w window of ``img`` at (ox, oy), zeros where it leaves the image."""
+    out = np.zeros((h, w), img.dtype)
+    H, W = img.shape
+    a, b, c, d = max(ox, 0), min(ox + w, W), max(oy, 0), min(oy + h, H)
+    if a < b and c < d:
+        out[c - oy : d - oy, a - ox : b - ox] = img[c:d, a:b]
+    return out
+
+
+def _printed_template(
+    ink: np.ndarray, cores: list[list[tuple[int, int, int, int]]], opt: CellOptions, k: float
+) -> np.ndarray:
     """Ink printed in the cells: what lies at the same place in most cells of a column.
 
     A sheet the tool did not print may carry check boxes, comb boxes, line
@@ -304,6 +317,44 @@ def _printed_template(ink: np.ndarray, cores: list[list[tuple[int, int, int, int
     nrows = len(cores)
     if nrows < opt.printed_min_rows:
         return out
+    need = max(3, int(np.ceil(opt.printed_share * nrows)))
+    slack = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * opt.printed_slack_px + 1,) * 2)
+    shift = max(1, round(opt.printed_shift_mm * k))
+    H, W = ink.shape
+    for j in range(len(cores[0])):
+        boxes = [row[j] for row in cores]
+        # one window as large as the largest cell, centred on each: lines split a pixel or two
+        # apart in height still compare their whole cells
+        w = max(b[2] - b[0] for b in boxes)
+        h = max(b[3] - b[1] for b in boxes)
+        if w < 4 or h < 4:
+            continue
+        count = np.zeros((h, w), np.uint16)
+        origins = []
+        for x0, y0, x1, y1 in boxes:
+            ox, oy = (x0 + x1 - w) // 2, (y0 + y1 - h) // 2
+            origins.append((ox, oy))
+            count += cv2.dilate(_window(ink, ox, oy, w, h), slack) > 0
+        seen = (count >= need).astype(np.uint8) * 255
+        if not seen.any():
+            continue
+        common = np.asarray(cv2.dilate(seen, slack), np.uint8)
+        model = (seen > 0).astype(np.float32)
+        for (ox, oy), (x0, y0, x1, y1) in zip(origins, boxes, strict=True):
+            # each cell's print found where it lies: a line split a little high or low moves
+            # the cell's centre against its boxes by more than the slack
+            around = (_window(ink, ox - shift, oy - shift, w + 2 * shift, h + 2 * shift) > 0).astype(np.float32)
+            fit = cv2.matchTemplate(around, model, cv2.TM_CCORR)
+            dy, dx = (int(v) for v in np.unravel_index(int(np.argmax(fit)), fit.shape))
+            if fit[dy, dx] <= 1.05 * fit[shift, shift]:  # no clearly better place: the centre
+                dy, dx = shift, shift
+            ox, oy = int(ox + dx - shift), int(oy + dy - shift)
+            # back into the cell itself only (the window may reach into the neighbours)
+            a, b = max(x0, 0), min(x1, W)
+            c, d = max(y0, 0), min(y1, H)
+            part = _window(common, a - ox, c - oy, b - a, d - c)
+            cv2.bitwise_or(out[c:d, a:b], part, dst=out[c:d, a:b])
+    return out
     need = max(3, int(np.ceil(opt.printed_share * nrows)))
     slack = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * opt.printed_slack_px + 1,) * 2)
     for j in range(len(cores[0])):
@@ -388,10 +439,11 @@ def cut_cells(reg: Registered, table: Table, form: Form, opt: CellOptions | None
     mine = by_cell[np.arange(n), line_of]  # (n, ncol): shares within the stroke's own line
     best = mine.max(axis=1)
     owner_col = np.where(best >= 0.5, mine.argmax(axis=1), -1)
+    printed = np.zeros(n, bool)
     if foreign:
         # printed in the cells (boxes, numbers, guides): never writing; left out of the crops
         # too, except in tick-box cells, whose reader finds the printed square itself
-        tpl = _printed_template(ink, cores, opt)
+        tpl = _printed_template(ink, cores, opt, k)
         beyond = np.bincount(lab[tpl[py, px] == 0], minlength=n)
         printed = (beyond < opt.min_ink_mm2 * k * k) & (beyond < area)
         stroke &= ~printed
@@ -406,6 +458,9 @@ def cut_cells(reg: Registered, table: Table, form: Form, opt: CellOptions | None
     owner[shared] = -2
     strokes_in = np.bincount(owner[own & stroke], minlength=ncell)
     count_in = np.bincount(owner[own], minlength=ncell)
+    # what makes a line written: ink not printed on the sheet (a tick box's square stays in
+    # its crop for the box reader, but an empty square is no writing)
+    unprinted_in = np.bincount(owner[own & ~printed], minlength=ncell)
     shared_ids = np.flatnonzero(shared)
 
     crossed = _crossed_rows(ink, cores, k, opt)
@@ -426,8 +481,12 @@ def cut_cells(reg: Registered, table: Table, form: Form, opt: CellOptions | None
             cells.append(cell)
         line_box = Box(row[0].x0, min(c.y0 for c in row), row[-1].x1, max(c.y1 for c in row))
         # printed content of ignored columns (line numbers...) does not make a line written
-        empty = i not in crossed and all(
-            c.ink == 0.0 for c, col in zip(cells, form.columns, strict=True) if col.type != ColumnType.IGNORE
+        empty = i not in crossed and not any(
+            (unprinted_in[i * ncol + j] or (here.size and (mine[here, j] >= 0.1).any()))
+            if foreign and col.type == ColumnType.CHECKBOX
+            else c.ink > 0.0
+            for j, (c, col) in enumerate(zip(cells, form.columns, strict=True))
+            if col.type != ColumnType.IGNORE
         )
         lines.append(LineCells(row=i + 1, cells=cells, empty=empty, crossed_out=i in crossed, box=line_box))
     return lines
