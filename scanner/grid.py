@@ -162,7 +162,7 @@ def _foreign_grid(reg: Registered, form: Form) -> tuple[RowSplit, list[float]]:
         raise RegistrationError(
             src, pg, "no ruled table found on the page", "Only sheets with a table drawn with lines can be read."
         )
-    split = _header_above(reg, split_rows(rules, reg.px_per_mm), rules, form)
+    split = _header_above(reg, split_rows(rules, reg.px_per_mm, form.rows_per_page), rules, form)
     if len(split.ys) < 3:
         raise RegistrationError(src, pg, "the table has no data rows below its header")
     n = len(split.ys) - 2
@@ -263,7 +263,42 @@ def row_pitch(gaps: list[float], min_pitch: float) -> float:
     return float(np.sum(gaps) / n.sum())  # least squares over every line
 
 
-def split_rows(rules: Rules, k: float) -> RowSplit:
+def _off_grid(d: float, pitch: float) -> float:
+    """How far (in pitches) a distance ``d`` is from a whole number of at least one line."""
+    r = d / pitch
+    return abs(r - max(1, round(r)))
+
+
+def _hinted_pitch(
+    out: list[float], cover: list[float], pitch: float, v_span: tuple[float, float] | None, hint: int | None,
+    k: float,
+) -> float | None:
+    """The pitch of ``hint`` lines when the printed rules found fit it (None: keep ``pitch``).
+
+    A fax that lost most rules leaves gaps that are whole multiples of twice the
+    pitch as well as of the pitch, and strokes of writing that pass for rules: the
+    rules alone then prefer the larger pitch. Rules covering the whole table
+    (printed ones) must all fall on the hinted grid.
+    """
+    if not hint or len(out) < 3:
+        return None
+    bottom = out[-1]
+    if v_span is not None and v_span[1] - bottom > 0.6 * pitch:
+        bottom = v_span[1]
+    hp = (bottom - out[1]) / hint
+    if hp < 4.0 * k or abs(hp - pitch) < 0.1 * pitch:
+        return None
+    full = max(cover[1:])
+    printed = [y for y, c in zip(out[2:], cover[2:], strict=True) if c >= 0.8 * full]
+    lines_by_rules = max(1, round((bottom - out[1]) / pitch))
+    if len(printed) - 1 >= 0.5 * (lines_by_rules - 1):  # most rules are there: they decide, not the hint
+        return None
+    if all(_off_grid(y - out[1], hp) <= PITCH_DOUBT for y in printed):
+        return float(hp)
+    return None
+
+
+def split_rows(rules: Rules, k: float, hint: int | None = None) -> RowSplit:
     """Horizontal rules from the header's top down, one per row boundary.
 
     Two candidates closer than a line (a crossing-out or an underline running
@@ -291,7 +326,13 @@ def split_rows(rules: Rules, k: float) -> RowSplit:
         out_cover.append(c)
     if len(out) < 3:
         return RowSplit(out)
-    pitch = row_pitch(np.diff(out[1:]).tolist(), 4.0 * k)
+    gaps = np.diff(out[1:])
+    pitch = row_pitch(gaps.tolist(), 4.0 * k)
+    hinted = _hinted_pitch(out, out_cover, pitch, rules.v_span, hint, k)
+    if hinted is not None:
+        pitch = hinted
+        # rules off the hinted grid are strokes of writing (the grid's own rules all fit it)
+        out = out[:2] + [y for y in out[2:] if _off_grid(y - out[1], pitch) <= PITCH_DOUBT]
     edges = out[:2]
     doubt_from: int | None = None
     filled = 0
@@ -315,6 +356,9 @@ def split_rows(rules: Rules, k: float) -> RowSplit:
             notes.append(f"{n} line(s) below the last rule found, up to the bottom of the frame")
     if filled:
         notes.append(f"{filled} lost rule(s) put back at the table's pitch")
+    if hinted is not None:
+        doubt_from = 0
+        notes.append("most rules lost: the line pitch is the form's rows_per_page, which the rules found fit")
     header = edges[1] - edges[0]
     n_lines = len(edges) - 2
     # a header as tall as two lines may be a header whose bottom rule was lost

@@ -31,7 +31,7 @@ ANALYSIS_DPI = 100.0
 #: Two orientations whose column-width costs differ by less than this are a tie.
 TIE = 0.015
 #: Tesseract OSD orientation confidence below which its answer is not used.
-OSD_MIN_CONF = 0.7
+OSD_MIN_CONF = 3.0
 A4 = (210.0, 297.0)
 #: Orientation cost of a table without vertical rules (its columns cannot be compared yet).
 OPEN_TABLE_COST = 0.05
@@ -228,7 +228,8 @@ def _upright_labels(gray: np.ndarray, k: float, form: Form, tied: dict[int, Rule
         x0, x1 = rules.xs[0], rules.xs[-1]
         shares[t] = max((header_share(img, a, b, x0, x1, form, k) for a, b in header_bands(img, rules, k)), default=0.0)
     ranked = sorted(shares.items(), key=lambda kv: kv[1], reverse=True)
-    if not ranked or ranked[0][1] < HEADER_SHARE:
+    # a fax's labels read poorly at this resolution: two labels one way, none the other, is clear
+    if not ranked or ranked[0][1] < min(HEADER_SHARE, 2 / max(1, len(form.columns))):
         return None
     if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < 0.2:
         return None
