@@ -44,11 +44,42 @@ def find_table(reg: Registered, form: Form) -> Table:
         xs = [x * k for x in lay.col_edges]
         return _refined(reg.gray, reg.px_per_mm, ys, xs)
     split, xs = _foreign_grid(reg, form)
-    table = _refined(reg.gray, reg.px_per_mm, split.ys, xs, ruled_x=not split.open_sides)
+    table = _refined(reg.gray, reg.px_per_mm, split.ys, xs, ruled_x=not split.open_sides, twins=True)
     return Table(table.header, table.rows, split.doubtful, split.notes)
 
 
-def _refine_positions(gray: np.ndarray, rules: list[float], spans: list[float], k: float, axis: int) -> np.ndarray:
+def _twin(
+    lines: np.ndarray, dip: np.ndarray, strong: np.ndarray, left: int, right: int, depth: float, paper: float,
+    expected: float, k: float,
+) -> float | None:
+    """Centre of a second printed rule on the other side of ``expected`` from the one found
+    at [left, right], within 2.5 mm and as dark; None when there is none."""
+    centre = (left + right) / 2
+    best: float | None = None
+    i, n = 0, len(strong)
+    while i < n:
+        if not strong[i] or left <= i <= right:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and strong[j + 1] and not (left <= j + 1 <= right):
+            j += 1
+        c = (i + j) / 2
+        peak = i + int(np.argmax(dip[i : j + 1]))
+        if (
+            (c - expected) * (centre - expected) < 0
+            and abs(c - centre) <= 2.5 * k
+            and dip[peak] >= 0.7 * depth
+            and (lines[peak].astype(np.float32) < paper - depth / 2).mean() >= MIN_RULE_COVER
+        ):
+            best = c if best is None or abs(c - expected) < abs(best - expected) else best
+        i = j + 1
+    return best
+
+
+def _refine_positions(
+    gray: np.ndarray, rules: list[float], spans: list[float], k: float, axis: int, twins: bool = False
+) -> np.ndarray:
     """Local position of each rule in each span between the crossing rules.
 
     ``axis`` 0: horizontal rules (positions are y, spans along x); 1: vertical.
@@ -106,7 +137,12 @@ def _refine_positions(gray: np.ndarray, rules: list[float], spans: list[float], 
             while right + 1 < len(sel) and sel[right + 1]:
                 right += 1
             w = paper - prof[left : right + 1]
-            found[i, int(usable[u])] = lo + float((np.arange(left, right + 1) * w).sum() / w.sum())
+            at = lo + float((np.arange(left, right + 1) * w).sum() / w.sum())
+            # a pair of rules astride the place (boxes drawn apart, a double rule): the
+            # boundary is between them, not whichever is a pixel nearer
+            # (a sheet the tool printed has neither, and its drop-out guides could pass for one)
+            twin = _twin(strip[:, a:b], dip, strongs[:, u], left, right, depth, paper, pos - lo, k) if twins else None
+            found[i, int(usable[u])] = at if twin is None else (at + lo + twin) / 2
     out = np.empty_like(found)
     offsets = found - np.asarray(rules, dtype=np.float64)[:, None]
     global_off = float(np.nanmedian(offsets)) if np.isfinite(offsets).any() else 0.0
@@ -121,9 +157,11 @@ def _refine_positions(gray: np.ndarray, rules: list[float], spans: list[float], 
     return out
 
 
-def _refined(gray: np.ndarray, k: float, ys: list[float], xs: list[float], ruled_x: bool = True) -> Table:
+def _refined(
+    gray: np.ndarray, k: float, ys: list[float], xs: list[float], ruled_x: bool = True, twins: bool = False
+) -> Table:
     """Cells whose edges follow the rules actually printed near ``ys``/``xs``."""
-    ry = _refine_positions(gray, ys, xs, k, axis=0)  # [h-rule, column]
+    ry = _refine_positions(gray, ys, xs, k, axis=0, twins=twins)  # [h-rule, column]
     if ruled_x:
         rx = _refine_positions(gray, xs, ys, k, axis=1)  # [v-rule, band]
     else:  # no vertical rules to follow (and the nearest dark line would be a letter)
@@ -298,6 +336,25 @@ def _hinted_pitch(
     return None
 
 
+def _without_midline_strokes(ys: list[float], cover: list[float]) -> tuple[list[float], list[float]]:
+    """Leave out the long strokes half-way between two rules a line apart (a line crossed out with
+    a ruler runs the table's width, like a rule, but through the middle of a line)."""
+    if len(ys) < 4:
+        return ys, cover
+    # the usual line: the gap length that covers most of the table (strokes leave short gaps)
+    d = np.diff(ys)
+    near = np.abs(d[:, None] - d[None, :]) <= 0.08 * d[None, :]
+    mass = (near * d[None, :]).sum(axis=1)
+    med = float(np.median(d[near[int(np.argmax(mass))]]))
+    keep = [True] * len(ys)
+    for i in range(2, len(ys) - 1):  # never the header's top or bottom
+        span = ys[i + 1] - ys[i - 1]
+        at = (ys[i] - ys[i - 1]) / span
+        if abs(span - med) < 0.15 * med and 0.35 < at < 0.65:
+            keep[i] = False
+    return [y for y, k in zip(ys, keep, strict=True) if k], [c for c, k in zip(cover, keep, strict=True) if k]
+
+
 def split_rows(rules: Rules, k: float, hint: int | None = None) -> RowSplit:
     """Horizontal rules from the header's top down, one per row boundary.
 
@@ -316,6 +373,7 @@ def split_rows(rules: Rules, k: float, hint: int | None = None) -> RowSplit:
     med = float(np.median(heights))
     if heights[0] < 0.35 * med:  # a rule just above the header (an underlined title, a frame)
         ys, cover = ys[1:], cover[1:]
+    ys, cover = _without_midline_strokes(ys, cover)
     out, out_cover = [ys[0]], [cover[0]]
     for y, c in zip(ys[1:], cover[1:], strict=True):
         if y - out[-1] < MIN_ROW_SHARE * med and len(out) > 1:
