@@ -40,6 +40,7 @@ class CellOptions:
     printed_min_rows: int = 4  #: ...judged only on tables with at least this many lines
     printed_slack_px: int = 2  #: registration wobble between the lines of one column
     printed_shift_mm: float = 1.0  #: each cell's print is looked for this far from the column's place
+    printed_small_mm: float = 3.0  #: a stroke this small within 1.5 mm of a column's print is print
 
 
 @dataclass
@@ -446,6 +447,11 @@ def cut_cells(reg: Registered, table: Table, form: Form, opt: CellOptions | None
         tpl = _printed_template(ink, cores, opt, k)
         beyond = np.bincount(lab[tpl[py, px] == 0], minlength=n)
         printed = (beyond < opt.min_ink_mm2 * k * k) & (beyond < area)
+        # printed text that changes from line to line (line numbers "1" ... "10") is not at
+        # the same pixels, but in the same small place: a small stroke wholly there is print
+        zone = cv2.dilate(tpl, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * round(1.5 * k) + 1,) * 2))
+        outside = np.bincount(lab[zone[py, px] == 0], minlength=n)
+        printed |= (outside == 0) & (extent < opt.printed_small_mm * k) & (area > 0)
         stroke &= ~printed
         boxes_col = np.array([c.type == ColumnType.CHECKBOX for c in form.columns] + [False])
         valid &= ~(printed & ~boxes_col[owner_col])

@@ -163,7 +163,7 @@ def _refined(
     """Cells whose edges follow the rules actually printed near ``ys``/``xs``."""
     ry = _refine_positions(gray, ys, xs, k, axis=0, twins=twins)  # [h-rule, column]
     if ruled_x:
-        rx = _refine_positions(gray, xs, ys, k, axis=1)  # [v-rule, band]
+        rx = _refine_positions(gray, xs, ys, k, axis=1, twins=twins)  # [v-rule, band]
     else:  # no vertical rules to follow (and the nearest dark line would be a letter)
         rx = np.repeat(np.asarray(xs, dtype=np.float64)[:, None], len(ys) - 1, axis=1)
     header = Box(float(rx[0, 0]), float(ry[0].mean()), float(rx[-1, 0]), float(ry[1].mean()))

@@ -205,6 +205,7 @@ def rules_from_masks(hmask: np.ndarray, vmask: np.ndarray, px_per_mm: float) -> 
             return Rules((), ())
     ys = _drop_close(ys, 3.0 * px_per_mm)
     xs = _drop_close(xs, 3.0 * px_per_mm)
+    xs = _through_rules(vb, ys, xs, px_per_mm)
     x0, x1 = round(xs[0]), round(xs[-1]) + 1
     cover = [float(hb[_around(y, H, 2), x0:x1].any(axis=0).mean()) for y in ys]
     return Rules(tuple(ys), tuple(xs), tuple(cover), _vertical_span(vb, xs))
@@ -243,6 +244,21 @@ def _open_table(hb: np.ndarray, ys: list[float], px_per_mm: float) -> Rules:
     x0, x1 = round(left), round(right) + 1
     cover = [float(hb[_around(y, H, 2), x0:x1].any(axis=0).mean()) for y in kept]
     return Rules(tuple(kept), (left, right), tuple(cover), None, open_sides=True)
+
+
+def _through_rules(vb: np.ndarray, ys: list[float], xs: list[float], px_per_mm: float) -> list[float]:
+    """The vertical rules that run through the horizontal ones.
+
+    A column rule crosses every rule of the table; the sides of boxes printed in
+    the cells (comb boxes for a postcode, tick boxes) stop short of each rule, yet
+    repeated on every line they add up to a long vertical line in the projection.
+    """
+    if len(xs) <= 2 or len(ys) < 3:
+        return xs
+    tight = _crossings(vb, ys, xs, max(1, round(0.3 * px_per_mm)), max(1, round(0.8 * px_per_mm)))
+    share = tight.mean(axis=0)
+    kept = [x for x, s in zip(xs, share, strict=True) if s >= 0.5]
+    return kept if len(kept) >= 2 else xs
 
 
 def _vertical_span(vb: np.ndarray, xs: list[float]) -> tuple[float, float] | None:
