@@ -183,6 +183,16 @@ def rules_from_masks(hmask: np.ndarray, vmask: np.ndarray, px_per_mm: float) -> 
         return Rules((), ())
     if len(xs) < 2:
         return _open_table(hb, ys, px_per_mm)
+    found = _crossed_table(hb, vb, ys, xs, px_per_mm)
+    # long vertical lines that make no table with the rules (a fold, a page's shadow)
+    # leave a table ruled only across
+    return found if found.ok else _open_table(hb, ys, px_per_mm)
+
+
+def _crossed_table(hb: np.ndarray, vb: np.ndarray, ys: list[float], xs: list[float], px_per_mm: float) -> Rules:
+    """The table whose rules cross each other (empty Rules when none)."""
+    H = hb.shape[0]
+    merge, thick = 0.8 * px_per_mm, MAX_RULE_MM * px_per_mm
     for _ in range(2):
         x0, x1 = round(min(xs)), round(max(xs)) + 1
         y0, y1 = round(min(ys)), round(max(ys)) + 1
