@@ -73,7 +73,9 @@ def form_check(form: str, sample: Path | None, page: int | None, debug_out: Path
     f = resolve_form(form)
     layout = sheet_layout(f)
     row_mm = layout.row_edges[1] - layout.row_edges[0]
-    click.echo(f"{f.name} v{f.version}: OK ({f.orientation}, {layout.n_rows} rows of {row_mm:.1f} mm)")
+    # a sheet other groups made is read whichever way it lies: orientation only prints the tool's own
+    turn = f.orientation if "orientation" in f.model_fields_set else f"printed {f.orientation}, read either way"
+    click.echo(f"{f.name} v{f.version}: OK ({turn}, {layout.n_rows} rows of {row_mm:.1f} mm when printed)")
     for c in f.columns:
         click.echo(f"  {c.name:16} {c.type.value:10} {c.label}")
     if sample is None:
