@@ -244,7 +244,7 @@ def _header_above(reg: Registered, split: RowSplit, rules: Rules, form: Form) ->
     bands = header_bands(reg.gray, Rules(tuple(ys), rules.xs), k)
     if len(bands) < 2:
         return split
-    inside, above = (header_share(reg.gray, a, b, x0, x1, form, k) for a, b in bands)
+    inside, above = (header_share(reg.gray, a, b, x0, x1, form, k, ruled=i == 0) for i, (a, b) in enumerate(bands))
     if above < HEADER_SHARE or above < inside + 0.2:
         return split
     n = len(ys) - 1

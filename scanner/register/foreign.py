@@ -226,7 +226,10 @@ def _upright_labels(gray: np.ndarray, k: float, form: Form, tied: dict[int, Rule
     for t, rules in tied.items():
         img = gray if t == 0 else cv2.rotate(gray, codes[t])
         x0, x1 = rules.xs[0], rules.xs[-1]
-        shares[t] = max((header_share(img, a, b, x0, x1, form, k) for a, b in header_bands(img, rules, k)), default=0.0)
+        bands = header_bands(img, rules, k)  # the first one is ruled above and below
+        shares[t] = max(
+            (header_share(img, a, b, x0, x1, form, k, ruled=i == 0) for i, (a, b) in enumerate(bands)), default=0.0
+        )
     ranked = sorted(shares.items(), key=lambda kv: kv[1], reverse=True)
     # a fax's labels read poorly at this resolution: two labels one way, none the other, is clear
     if not ranked or ranked[0][1] < min(HEADER_SHARE, 2 / max(1, len(form.columns))):

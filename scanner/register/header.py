@@ -27,8 +27,8 @@ from scanner.register.lines import Rules
 WORD_SIMILARITY = 0.75
 #: A band is the header when at least this share of the form's labels is read in it.
 HEADER_SHARE = 0.5
-#: Resolution the labels are read at (px/mm, 100 dpi).
-READ_PX_PER_MM = 100 / 25.4
+#: Resolution the labels are read at (px/mm, 200 dpi).
+READ_PX_PER_MM = 200 / 25.4
 #: Ink darker than this (flattened page) is printed or written.
 DARK = 150
 
@@ -106,18 +106,22 @@ def read_words(strip: np.ndarray) -> list[str]:
 
 
 def header_share(
-    gray: np.ndarray, top: float, bottom: float, left: float, right: float, form: Form, k: float
+    gray: np.ndarray, top: float, bottom: float, left: float, right: float, form: Form, k: float,
+    ruled: bool = False,
 ) -> float:
     """Share of the form's labels read in the band [top, bottom) x [left, right) of ``gray`` (``k`` px/mm)."""
     h, w = gray.shape[:2]
-    y0, y1 = max(0, round(top)), min(h, round(bottom))
-    x0, x1 = max(0, round(left)), min(w, round(right))
+    inset = 0.8 * k if ruled else 0.0  # the rules around a ruled band: with them Tesseract reads nothing
+    y0, y1 = max(0, round(top + inset)), min(h, round(bottom - inset))
+    x0, x1 = max(0, round(left + inset)), min(w, round(right - inset))
     if y1 <= y0 or x1 <= x0:
         return 0.0
     strip = gray[y0:y1, x0:x1]
-    if k > READ_PX_PER_MM * 1.25:  # print reads as well at 100 dpi, in half the time
-        f = READ_PX_PER_MM / k
-        strip = cv2.resize(strip, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    f = READ_PX_PER_MM / k
+    if abs(f - 1) > 0.2:  # labels at 100 dpi are too small for Tesseract to read reliably
+        strip = cv2.resize(strip, None, fx=f, fy=f, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)
+    pad = round(2 * READ_PX_PER_MM)  # a white margin, as Tesseract expects around a block of text
+    strip = cv2.copyMakeBorder(strip, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
     return label_share(read_words(strip), label_words(form))
 
 
