@@ -202,6 +202,17 @@ def _spans(flags: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
 
 
+def _joined(spans: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
+    """``spans`` with the ones at most ``gap`` apart made one."""
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out and a - out[-1][1] <= gap:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
 def _crossed_rows(
     ink: np.ndarray, cores: list[list[tuple[int, int, int, int]]], k: float, opt: CellOptions
 ) -> set[int]:
@@ -226,7 +237,8 @@ def _crossed_rows(
         if not any(b - a >= opt.cross_min_mm * k for a, b in _spans(inked)):
             continue
         runs = cv2.morphologyEx(cv2.dilate(band, vk), cv2.MORPH_OPEN, hk)
-        for a, b in _spans(np.asarray(runs.any(axis=0))):
+        # a stroke across a column rule loses a little where the rule is removed: bridge that
+        for a, b in _joined(_spans(np.asarray(runs.any(axis=0))), round(2.0 * k)):
             a, b = a + x0, b + x0
             if b - a < opt.cross_min_mm * k:
                 continue

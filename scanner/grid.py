@@ -8,7 +8,7 @@ table is detected, its header row found, and its columns matched to the form's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -18,7 +18,7 @@ from scanner.forms import Form
 from scanner.layout import Box, sheet_layout
 from scanner.model import Registered, Table
 from scanner.register.columns import open_columns
-from scanner.register.header import HEADER_SHARE, header_bands, header_share
+from scanner.register.header import HEADER_SHARE, band_words, header_bands, header_share, label_word_hits
 from scanner.register.lines import Rules, find_rules_coarse
 
 #: How far a printed rule may sit from where the layout puts it.
@@ -232,24 +232,49 @@ def _foreign_grid(reg: Registered, form: Form) -> tuple[RowSplit, list[float]]:
 
 
 def _header_above(reg: Registered, split: RowSplit, rules: Rules, form: Form) -> RowSplit:
-    """The split with the header moved above the first rule when the labels are printed there.
+    """The split with the header placed where the labels are printed.
 
     Many sheets print the labels over the table with no rule above them: the first
-    band is then the first line, not the header. The labels, read, tell.
+    band is then the first line, not the header. Labels on two lines, or under a group
+    title, leave a rule (or the labels' own baseline, a row of serifs) across the
+    header: its first band then holds part of the labels and the next band the rest.
+    The labels, read, tell.
     """
     ys, k = split.ys, reg.px_per_mm
     if len(ys) < 3:
         return split
     x0, x1 = rules.xs[0], rules.xs[-1]
     bands = header_bands(reg.gray, Rules(tuple(ys), rules.xs), k)
-    if len(bands) < 2:
-        return split
-    inside, above = (header_share(reg.gray, a, b, x0, x1, form, k, ruled=i == 0) for i, (a, b) in enumerate(bands))
-    if above < HEADER_SHARE or above < inside + 0.2:
-        return split
-    n = len(ys) - 1
-    doubtful = frozenset(range(n)) if split.doubtful else frozenset()
-    return RowSplit([bands[1][0], *ys], doubtful, (*split.notes, "the labels stand above the table's first rule"))
+    inside = header_share(reg.gray, ys[0], ys[1], x0, x1, form, k, ruled=True)
+    doubtful = frozenset(range(len(ys) - 1)) if split.doubtful else frozenset()
+    if len(bands) >= 2:
+        above = header_share(reg.gray, bands[1][0], bands[1][1], x0, x1, form, k)
+        if above >= HEADER_SHARE and above >= inside + 0.2:
+            notes = (*split.notes, "the labels stand above the table's first rule")
+            return RowSplit([bands[1][0], *ys], doubtful, notes)
+    if len(ys) >= 4 and (inside < HEADER_SHARE or _partial(rules, ys[1], k)):
+        # the second band holds the labels' other line when most words read there are label
+        # words (handwriting read by Tesseract gives none)
+        words = [w for w in band_words(reg.gray, ys[1], ys[2], x0, x1, k, ruled=True) if len(w) >= 3]
+        hits = label_word_hits(words, form)
+        if hits >= 2 and hits >= 0.5 * len(words):
+            # the lines are split again without that rule: the gap it made no longer counts
+            keep = [i for i, y in enumerate(rules.ys) if abs(y - ys[1]) > 0.5]
+            if len(keep) == len(rules.ys):  # a boundary put back at the pitch, not a rule found
+                return split
+            fewer = replace(rules, ys=tuple(rules.ys[i] for i in keep), cover=tuple(rules.cover[i] for i in keep))
+            again = split_rows(fewer, k, form.rows_per_page)
+            return replace(again, notes=(*again.notes, "the labels fill the table's first two bands"))
+    return split
+
+
+def _partial(rules: Rules, y: float, k: float) -> bool:
+    """Whether the rule found at ``y`` runs across only part of the table (a group title's rule,
+    the baseline of a row of bold labels)."""
+    if not rules.cover:
+        return False
+    i = int(np.argmin([abs(r - y) for r in rules.ys]))
+    return abs(rules.ys[i] - y) <= 1.5 * k and rules.cover[i] < 0.8 * max(rules.cover)
 
 
 def _completed_columns(reg: Registered, ys: list[float], found: list[float], form: Form) -> list[float] | None:
@@ -328,8 +353,9 @@ def _hinted_pitch(
         return None
     full = max(cover[1:])
     printed = [y for y, c in zip(out[2:], cover[2:], strict=True) if c >= 0.8 * full]
-    lines_by_rules = max(1, round((bottom - out[1]) / pitch))
-    if len(printed) - 1 >= 0.5 * (lines_by_rules - 1):  # most rules are there: they decide, not the hint
+    # the lines the rules found, or the hint's when more (a table without one inner rule left)
+    lines = max(round((bottom - out[1]) / pitch), hint)
+    if len(printed) - 1 >= 0.5 * (lines - 1):  # most rules are there: they decide, not the hint
         return None
     if all(_off_grid(y - out[1], hp) <= PITCH_DOUBT for y in printed):
         return float(hp)
@@ -387,6 +413,13 @@ def split_rows(rules: Rules, k: float, hint: int | None = None) -> RowSplit:
     gaps = np.diff(out[1:])
     pitch = row_pitch(gaps.tolist(), 4.0 * k)
     hinted = _hinted_pitch(out, out_cover, pitch, rules.v_span, hint, k)
+    if hinted is None and len(out) >= 4 and out_cover[1] < 0.8 * max(out_cover[2:]):
+        # a partial rule inside the header (a row of bold labels, a sub-header's rule) is
+        # not its bottom when the full rule under it, less than a line below, fits the hint
+        alt, alt_cover = out[:1] + out[2:], out_cover[:1] + out_cover[2:]
+        h2 = _hinted_pitch(alt, alt_cover, pitch, rules.v_span, hint, k)
+        if h2 is not None and out[2] - out[1] < 0.6 * h2:
+            hinted, out, out_cover = h2, alt, alt_cover
     if hinted is not None:
         pitch = hinted
         # rules off the hinted grid are strokes of writing (the grid's own rules all fit it)

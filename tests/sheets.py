@@ -196,14 +196,17 @@ class ForeignTruth:
 def foreign_page(rows: dict[int, str], n_rows: int = 16, dpi: float = 200.0, seed: int = 0,
                  form: Form = FOREIGN_FORM, *, vertical_rules: bool = True, lost_rules: tuple[int, ...] = (),
                  boxes_in: str | None = None, row_h: float = 13.0,
-                 rule_style: str = "solid", landscape: bool = False) -> tuple[np.ndarray, ForeignTruth]:
+                 rule_style: str = "solid", landscape: bool = False,
+                 two_line_labels: bool = False) -> tuple[np.ndarray, ForeignTruth]:
     """A word-processor petition (portrait A4, black rules, no markers) with ``rows`` written in.
 
     ``vertical_rules=False``: ruled only across; ``lost_rules``: 0-based data rows whose
     bottom rule is not drawn (a fax lost it); ``boxes_in``: a column with a printed
     square in every cell; ``rule_style``: ``dotted`` row rules (dots 0.4 mm every
     1.5 mm) or ``wavy`` rules (drawn by hand: up to 0.7 mm off straight); ``landscape``:
-    the paper turned, the table as wide as it.
+    the paper turned, the table as wide as it; ``two_line_labels``: each label's words on
+    two lines (a header half as tall again), a rule between them under the middle columns
+    (as under a group title).
     """
     k = dpi / 25.4
     paper_w = 297.0 if landscape else 210.0
@@ -220,7 +223,7 @@ def foreign_page(rows: dict[int, str], n_rows: int = 16, dpi: float = 200.0, see
         "Signez et faites signer autour de vous. Merci de remplir une ligne par personne.",
     )):
         d.text((20 * k, (27 + 5 * n) * k), line, font=para, fill=(0, 0, 0))
-    x0, x1, top, header_h = 15.0, paper_w - 15.0, 50.0, 11.0
+    x0, x1, top, header_h = 15.0, paper_w - 15.0, 50.0, 17.0 if two_line_labels else 11.0
     total = sum(c.width for c in form.columns)
     cols = [x0]
     for c in form.columns:
@@ -251,6 +254,8 @@ def foreign_page(rows: dict[int, str], n_rows: int = 16, dpi: float = 200.0, see
             rule((x0, y), (x1, y), dotted=rule_style == "dotted" and i >= 2 and i < len(rows_y) - 1)
     for x in cols if vertical_rules else ():
         rule((x, top), (x, rows_y[-1]))
+    if two_line_labels:
+        rule((cols[2], top + 8.5), (cols[5], top + 8.5))
     if boxes_in is not None:
         j = next(j for j, c in enumerate(form.columns) if c.name == boxes_in)
         cx, s = (cols[j] + cols[j + 1]) / 2, 2.5
@@ -259,7 +264,10 @@ def foreign_page(rows: dict[int, str], n_rows: int = 16, dpi: float = 200.0, see
             d.rectangle([((cx - s) * k, (cy - s) * k), ((cx + s) * k, (cy + s) * k)], outline=(20, 20, 20), width=lw)
     hfont = ImageFont.truetype(SANS_BOLD, round(2.6 * k))
     for j, c in enumerate(form.columns):
-        d.text((cols[j] * k + 1.5 * k, (top + 3.5) * k), c.label, font=hfont, fill=(0, 0, 0))
+        words = c.label.split()
+        parts = [" ".join(words[: (len(words) + 1) // 2]), " ".join(words[(len(words) + 1) // 2 :])]
+        for n, part in enumerate(parts if two_line_labels else [c.label]):
+            d.text((cols[j] * k + 1.5 * k, (top + 3.5 + 5.5 * n) * k), part, font=hfont, fill=(0, 0, 0))
     for i in range(n_rows):
         d.text((cols[0] * k + 1.5 * k, (rows_y[i + 1] + 4) * k), str(i + 1), font=para, fill=(0, 0, 0))
     arr = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2BGR).copy()

@@ -153,3 +153,58 @@ def test_row_pitch_survives_lost_rules_and_is_not_halved() -> None:
     assert row_pitch([p] * 10, 40.0) == pytest.approx(p)
     assert row_pitch([p, 2 * p, p, 3 * p, p, p], 40.0) == pytest.approx(p)
     assert row_pitch([2 * p, 2 * p, p, 2 * p, p], 40.0) == pytest.approx(p)
+
+
+#: The form as a user writes it: columns without widths.
+PLAIN = Form(
+    name="plain",
+    rows_per_page=16,
+    columns=[{k: v for k, v in c.model_dump().items() if k != "width"} for c in FORM.columns],
+)
+
+
+def test_the_shadow_edge_of_a_fold_through_the_table_is_no_column_rule() -> None:
+    # printed with columns of unlike widths, read with a form that gives none (as users write it)
+    img, truth = foreign_page(WRITTEN, form=FORM, boxes_in="infos")
+    # a fold down the page inside the e-mail column: a soft shade on its left and a crease
+    # 10 % darker than the paper, the page's whole height
+    xf = (truth.col_edges_mm[2] + 0.45 * (truth.col_edges_mm[3] - truth.col_edges_mm[2])) * K
+    xs = np.arange(img.shape[1], dtype=np.float64)
+    shade = 1 - 0.05 * np.exp(-(xf - xs) / (0.02 * xs.size)) * (xs < xf) - 0.1 * np.exp(-(((xs - xf) / 2.5) ** 2))
+    img = np.clip(img * shade[None, :, None], 0, 255).astype(np.uint8)
+    _, table, lines = _read(img, form=PLAIN)
+    assert _written(lines) == ROWS and len(lines) == 16
+    # the cells are the printed columns (their shares of the table's width), not split at the fold
+    edges = [c.x0 for c in table.rows[0]] + [table.rows[0][-1].x1]
+    got = np.diff(edges) / (edges[-1] - edges[0])
+    want = np.diff(truth.col_edges_mm) / (truth.col_edges_mm[-1] - truth.col_edges_mm[0])
+    assert np.abs(got - want).max() < 0.01
+
+
+def test_a_table_that_lost_every_inner_rule_is_read_at_the_hint_and_sent_to_review() -> None:
+    img, _ = foreign_page(WRITTEN, form=FORM, lost_rules=tuple(range(15)))
+    _, table, lines = _read(img)
+    assert len(lines) == 16 and _written(lines) == ROWS
+    assert table.doubtful == frozenset(range(16))  # the numbers rest on the hint alone
+
+
+def test_a_line_crossed_out_through_the_column_rules_is_crossed_out() -> None:
+    img, truth = foreign_page(WRITTEN, form=FORM)
+    for x in truth.col_edges_mm:  # column rules printed 1 mm thick (the cut they leave in a stroke is wide)
+        top, bottom = round(truth.row_edges_mm[0] * K), round(truth.row_edges_mm[-1] * K)
+        cv2.line(img, (round(x * K), top), (round(x * K), bottom), (0, 0, 0), round(1.0 * K))
+    # line 5 (LEROY) struck through with a ruler from the name to the postcode
+    y = round((truth.row_edges_mm[5] + 0.55 * (truth.row_edges_mm[6] - truth.row_edges_mm[5])) * K)
+    xa, xb = round((truth.col_edges_mm[1] + 2) * K), round((truth.col_edges_mm[4] - 2) * K)
+    cv2.line(img, (xa, y), (xb, y + round(0.6 * K)), (60, 60, 60), max(2, round(0.35 * K)), cv2.LINE_AA)
+    _, _, lines = _read(img)
+    assert [ln.row for ln in lines if ln.crossed_out] == [5]
+    assert _written(lines) == ROWS
+
+
+def test_labels_printed_on_two_lines_are_all_header() -> None:
+    # the upper line of labels leaves a partial rule (their baseline) across the header
+    img, _ = foreign_page(WRITTEN, form=FORM, two_line_labels=True)
+    _, table, lines = _read(img)
+    assert len(lines) == 16 and _written(lines) == ROWS
+    assert not table.doubtful

@@ -181,12 +181,12 @@ def choose_orientation(
     hmask, vmask = masks if masks is not None else rule_masks(ink_mask(gray, px_per_mm=px_per_mm), px_per_mm)
     for turns in candidates:
         if turns == 0:
-            rules = rules_from_masks(hmask, vmask, px_per_mm)
+            rules = rules_from_masks(hmask, vmask, px_per_mm, gray)
         else:
             code = (cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE)[turns - 1]
-            h, v = cv2.rotate(hmask, code), cv2.rotate(vmask, code)
+            h, v, g = cv2.rotate(hmask, code), cv2.rotate(vmask, code), cv2.rotate(gray, code)
             # a quarter turn makes the vertical strokes horizontal
-            rules = rules_from_masks(v, h, px_per_mm) if turns % 2 else rules_from_masks(h, v, px_per_mm)
+            rules = rules_from_masks(v, h, px_per_mm, g) if turns % 2 else rules_from_masks(h, v, px_per_mm, g)
         if not rules.ok:
             continue
         seen_table = True

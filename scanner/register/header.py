@@ -105,24 +105,37 @@ def read_words(strip: np.ndarray) -> list[str]:
         return []
 
 
-def header_share(
-    gray: np.ndarray, top: float, bottom: float, left: float, right: float, form: Form, k: float,
-    ruled: bool = False,
-) -> float:
-    """Share of the form's labels read in the band [top, bottom) x [left, right) of ``gray`` (``k`` px/mm)."""
+def band_words(
+    gray: np.ndarray, top: float, bottom: float, left: float, right: float, k: float, ruled: bool = False
+) -> list[str]:
+    """Folded words read in the band [top, bottom) x [left, right) of ``gray`` (``k`` px/mm)."""
     h, w = gray.shape[:2]
     inset = 0.8 * k if ruled else 0.0  # the rules around a ruled band: with them Tesseract reads nothing
     y0, y1 = max(0, round(top + inset)), min(h, round(bottom - inset))
     x0, x1 = max(0, round(left + inset)), min(w, round(right - inset))
     if y1 <= y0 or x1 <= x0:
-        return 0.0
+        return []
     strip = gray[y0:y1, x0:x1]
     f = READ_PX_PER_MM / k
     if abs(f - 1) > 0.2:  # labels at 100 dpi are too small for Tesseract to read reliably
         strip = cv2.resize(strip, None, fx=f, fy=f, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)
     pad = round(2 * READ_PX_PER_MM)  # a white margin, as Tesseract expects around a block of text
     strip = cv2.copyMakeBorder(strip, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
-    return label_share(read_words(strip), label_words(form))
+    return read_words(strip)
+
+
+def header_share(
+    gray: np.ndarray, top: float, bottom: float, left: float, right: float, form: Form, k: float,
+    ruled: bool = False,
+) -> float:
+    """Share of the form's labels read in the band [top, bottom) x [left, right) of ``gray`` (``k`` px/mm)."""
+    return label_share(band_words(gray, top, bottom, left, right, k, ruled), label_words(form))
+
+
+def label_word_hits(words: list[str], form: Form) -> int:
+    """How many of ``words`` are words of the form's labels (of 3 letters or more)."""
+    vocab = {w for label in label_words(form) for w in label if len(w) >= 3}
+    return sum(1 for w in words if len(w) >= 3 and any(_same(w, v) for v in vocab))
 
 
 def label_block_top(gray: np.ndarray, rule_y: float, left: float, right: float, k: float, most: float) -> float | None:

@@ -151,7 +151,7 @@ def find_rules(gray: np.ndarray, px_per_mm: float) -> Rules:
     underlines outside the table.
     """
     hmask, vmask = rule_masks(ink_mask(gray, px_per_mm=px_per_mm), px_per_mm)
-    return rules_from_masks(hmask, vmask, px_per_mm)
+    return rules_from_masks(hmask, vmask, px_per_mm, gray)
 
 
 def find_rules_coarse(gray: np.ndarray, px_per_mm: float) -> Rules:
@@ -166,11 +166,15 @@ def find_rules_coarse(gray: np.ndarray, px_per_mm: float) -> Rules:
     return Rules(tuple(2 * y for y in r.ys), tuple(2 * x for x in r.xs), r.cover, span, r.open_sides)
 
 
-def rules_from_masks(hmask: np.ndarray, vmask: np.ndarray, px_per_mm: float) -> Rules:
+def rules_from_masks(
+    hmask: np.ndarray, vmask: np.ndarray, px_per_mm: float, gray: np.ndarray | None = None
+) -> Rules:
     """``find_rules`` from the horizontal and vertical stroke masks of ``rule_masks``.
 
     The masks of a quarter-turned page are those of the page turned (opening and
     closing do not depend on the kernel's anchor), so orientation search makes them once.
+    ``gray``, the page the masks come from (turned likewise), lets faint lines be told
+    from printed rules.
     """
     hb, vb = hmask > 0, vmask > 0
     H, W = hb.shape
@@ -183,13 +187,15 @@ def rules_from_masks(hmask: np.ndarray, vmask: np.ndarray, px_per_mm: float) -> 
         return Rules((), ())
     if len(xs) < 2:
         return _open_table(hb, ys, px_per_mm)
-    found = _crossed_table(hb, vb, ys, xs, px_per_mm)
+    found = _crossed_table(hb, vb, ys, xs, px_per_mm, gray)
     # long vertical lines that make no table with the rules (a fold, a page's shadow)
     # leave a table ruled only across
     return found if found.ok else _open_table(hb, ys, px_per_mm)
 
 
-def _crossed_table(hb: np.ndarray, vb: np.ndarray, ys: list[float], xs: list[float], px_per_mm: float) -> Rules:
+def _crossed_table(
+    hb: np.ndarray, vb: np.ndarray, ys: list[float], xs: list[float], px_per_mm: float, gray: np.ndarray | None
+) -> Rules:
     """The table whose rules cross each other (empty Rules when none)."""
     H = hb.shape[0]
     merge, thick = 0.8 * px_per_mm, MAX_RULE_MM * px_per_mm
@@ -216,6 +222,8 @@ def _crossed_table(hb: np.ndarray, vb: np.ndarray, ys: list[float], xs: list[flo
     ys = _drop_close(ys, 3.0 * px_per_mm)
     xs = _drop_close(xs, 3.0 * px_per_mm)
     xs = _through_rules(vb, ys, xs, px_per_mm)
+    if gray is not None:
+        xs = _printed_dark(gray, ys, xs, px_per_mm)
     x0, x1 = round(xs[0]), round(xs[-1]) + 1
     cover = [float(hb[_around(y, H, 2), x0:x1].any(axis=0).mean()) for y in ys]
     return Rules(tuple(ys), tuple(xs), tuple(cover), _vertical_span(vb, xs))
@@ -268,6 +276,36 @@ def _through_rules(vb: np.ndarray, ys: list[float], xs: list[float], px_per_mm: 
     tight = _crossings(vb, ys, xs, max(1, round(0.3 * px_per_mm)), max(1, round(0.8 * px_per_mm)))
     share = tight.mean(axis=0)
     kept = [x for x, s in zip(xs, share, strict=True) if s >= 0.5]
+    return kept if len(kept) >= 2 else xs
+
+
+#: A vertical rule whose ink is under this share of the table's usual rule darkness is no printed rule.
+FAINT_RULE_SHARE = 0.3
+
+
+def _printed_dark(gray: np.ndarray, ys: list[float], xs: list[float], px_per_mm: float) -> list[float]:
+    """The vertical rules printed as dark as the table's others.
+
+    The edge of a fold's shadow or of a crease passes the ink threshold as a long
+    straight line, yet on a flattened page it is barely darker than the paper; every
+    printed rule of one table is drawn with one pen (a fax fades them all alike), so a
+    rule far fainter than both its neighbours is no printed rule.
+    """
+    if len(xs) <= 2:
+        return xs
+    y0, y1 = round(ys[0]), round(ys[-1]) + 1
+    W = gray.shape[1]
+    paper = float(np.percentile(gray[y0:y1, round(xs[0]) : round(xs[-1]) + 1], 90))
+    dips = []
+    reach = max(1, round(0.8 * px_per_mm))  # a rule left slightly slanted stays in its strip
+    for x in xs:
+        strip = gray[y0:y1, _around(x, W, reach)].min(axis=1)
+        dips.append(max(0.0, paper - float(np.median(strip))))
+    # against its neighbours: a photo's light and focus change across the page, slowly
+    kept = [
+        x for i, x in enumerate(xs)
+        if dips[i] >= FAINT_RULE_SHARE * min(dips[j] for j in (i - 1, i + 1) if 0 <= j < len(xs))
+    ]
     return kept if len(kept) >= 2 else xs
 
 
