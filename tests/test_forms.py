@@ -81,3 +81,38 @@ def test_registry_adds_the_default_form(tmp_path: Path) -> None:
     assert reg.get("surveillance-fr") is not None
     assert reg.get("mine") is reg.default
     assert reg.default.columns[1].type is ColumnType.SIGNATURE
+
+
+def test_huge_form_files_are_refused_before_parsing(tmp_path: Path) -> None:
+    """Issue 18.7: a 2 MB form with 64,873 columns took 16 s to accept; a 65 MB one ran for minutes."""
+    from pipeline import main
+    from scanner.forms import MAX_COLUMNS, MAX_FORM_BYTES
+
+    column = "  - {name: c%d, type: text, label: \"COLUMN\"}\n"
+    big = tmp_path / "big.yaml"
+    big.write_text("name: big\ncolumns:\n" + "".join(column % i for i in range(64_873)), encoding="utf-8")
+    assert big.stat().st_size > MAX_FORM_BYTES
+    with pytest.raises(FormError, match=r"big\.yaml: form file larger than 256 KB"):
+        load_form_file(big)
+    wide = tmp_path / "wide.yaml"
+    wide.write_text("name: wide\ncolumns:\n" + "".join(column % i for i in range(MAX_COLUMNS + 1)), encoding="utf-8")
+    assert wide.stat().st_size < MAX_FORM_BYTES
+    with pytest.raises(FormError, match=rf"wide\.yaml: {MAX_COLUMNS + 1} columns, more than the {MAX_COLUMNS}"):
+        load_form_file(wide)
+    ok = tmp_path / "ok.yaml"
+    ok.write_text("name: ok\ncolumns:\n" + "".join(column % i for i in range(MAX_COLUMNS)), encoding="utf-8")
+    assert len(load_form_file(ok).columns) == MAX_COLUMNS
+    assert main(["form", "check", str(big)]) == 2
+
+
+def test_yaml_aliases_and_non_utf8_are_refused(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.yaml"
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    bomb.write_text("\n".join(lines) + "\nname: bomb\ncolumns: *a8\n", encoding="utf-8")
+    with pytest.raises(FormError, match="aliases"):
+        load_form_file(bomb)
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("name: f\ncolumns: [{name: nom, type: name, label: \"PR\xc9NOM\"}]\n".encode("latin-1"))
+    with pytest.raises(FormError, match="not UTF-8"):
+        load_form_file(latin)
