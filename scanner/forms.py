@@ -139,13 +139,13 @@ def _explain(err: ValidationError) -> list[str]:
 class _NoAliasLoader(yaml.SafeLoader):
     """Safe YAML without anchors and aliases: a few aliases nest into billions of nodes to check."""
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
                 None, None, "anchors and aliases (&name, *name) are not allowed in a form file", event.start_mark
             )
-        return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+        return super().compose_node(parent, index)
 
 
 def parse_form(data: object, origin: str) -> Form:
