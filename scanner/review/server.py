@@ -9,6 +9,8 @@ processes) from overwriting each other.
 from __future__ import annotations
 
 import logging
+import re
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +30,9 @@ log = logging.getLogger("petition_scan.review")
 #: Largest form body accepted (a row's values are a few hundred bytes).
 MAX_BODY = 256 * 1024
 LOOPBACK = "127.0.0.1"
+#: Seconds a request may take to send its body: a truncated body must not hold a thread for good.
+BODY_TIMEOUT = 10.0
+_DIGITS = re.compile(r"^[0-9]{1,12}$")
 
 
 @dataclass(frozen=True)
@@ -57,18 +62,49 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._serve("DELETE")
 
+    def _refuse(self, status: int, reason: str) -> None:
+        """A malformed request: one log line, a short answer, and the connection closed
+        (what follows on it cannot be trusted to start a new request)."""
+        log.warning("review page: %s %s refused (%d): %s", self.command, urlsplit(self.path).path, status, reason)
+        self.close_connection = True
+        self._write(Response(status, f"{reason}\n".encode(), "text/plain; charset=utf-8", [("Connection", "close")]))
+
+    def _body(self) -> bytes | None:
+        """The request's body, or None after answering a bad one (400, 411, 413)."""
+        values = self.headers.get_all("Content-Length") or []
+        if self.headers.get("Transfer-Encoding"):
+            self._refuse(411, "Transfer-Encoding is not supported: send a Content-Length")
+            return None
+        if not values:
+            return b""
+        if len(set(v.strip() for v in values)) > 1 or not _DIGITS.match(values[0].strip()):
+            self._refuse(400, f"bad Content-Length {values[0][:40]!r}: a single whole number is needed")
+            return None
+        length = int(values[0])
+        if length > MAX_BODY:
+            self._refuse(413, f"body of {length} bytes, more than the {MAX_BODY} accepted")
+            return None
+        self.connection.settimeout(BODY_TIMEOUT)
+        try:
+            body = self.rfile.read(length)
+        except (TimeoutError, OSError):
+            body = b""
+        finally:
+            self.connection.settimeout(None)
+        if len(body) < length:
+            self._refuse(400, f"body shorter than its Content-Length ({len(body)} of {length} bytes)")
+            return None
+        return body
+
     def _serve(self, method: str) -> None:
         url = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
         form: dict[str, list[str]] = {}
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self._write(Response(413, b"too large", "text/plain"))
+        body = self._body()
+        if body is None:
             return
-        if length:
-            body = self.rfile.read(length)
-            if "application/x-www-form-urlencoded" in headers.get("content-type", ""):
-                form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+        if body and "application/x-www-form-urlencoded" in headers.get("content-type", ""):
+            form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
         req = Request(method=method, path=url.path, query=parse_qs(url.query), headers=headers, form=form)
         try:
             resp = self.server.app.handle(req)
@@ -96,6 +132,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = False
     app: ReviewApp
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """One line, not socketserver's traceback: a client that hangs up is no fault of ours."""
+        exc = sys.exc_info()[1]
+        log.warning("review page: a connection failed (%s: %s)", type(exc).__name__, exc)
 
 
 class ReviewServer:
