@@ -93,21 +93,29 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return int(ExitCode.USAGE)
     except PetitionScanError as exc:
-        if verbose:
-            traceback.print_exc()
-        click.echo(f"error: {exc.message}", err=True)
-        if exc.hint:
-            click.echo(f"hint: {exc.hint}", err=True)
-        return int(exc.exit_code)
+        return _user_error(exc, verbose)
     except KeyboardInterrupt:
         return _interrupted(args)
     except Exception as exc:  # the one place that catches everything
+        from scanner.diskerrors import output_error
+
+        if (user := output_error(exc)) is not None:  # a full disk or read-only folder, in any command
+            return _user_error(user, verbose)
         if verbose:
             traceback.print_exc()
         click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
         click.echo("hint: run again with -v for the traceback, and report it with that output.", err=True)
         return int(ExitCode.INTERNAL)
     return int(result) if isinstance(result, int) else 0
+
+
+def _user_error(exc: PetitionScanError, verbose: bool) -> int:
+    if verbose:
+        traceback.print_exc()
+    click.echo(f"error: {exc.message}", err=True)
+    if exc.hint:
+        click.echo(f"hint: {exc.hint}", err=True)
+    return int(exc.exit_code)
 
 
 def _interrupted(args: list[str]) -> int:

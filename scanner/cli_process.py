@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from scanner.process import ProcessOptions, RunSummary
 
 
 def _parse_map(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -65,7 +69,7 @@ def process_cmd(inputs: tuple[Path, ...], out_dir: Path, form: str | None,
 
         if workers > 1 or cores() > 1:
             start_workers_early()  # before the imports below: the workers' own overlap them
-    from scanner.process import ProcessOptions, run_process
+    from scanner.process import ProcessOptions
 
     names = tuple(e.strip() for e in engines.split(",") if e.strip())
     bad = [n for n in names if n not in ("rapidocr", "tesseract")]
@@ -76,7 +80,7 @@ def process_cmd(inputs: tuple[Path, ...], out_dir: Path, form: str | None,
         dask_scheduler=dask_scheduler, debug_dir=debug_dir, engines=names, against=against,
         against_map=_parse_map(maps), keep_images=not no_images, quiet=quiet, thresholds_path=thresholds_path,
     )
-    summary = run_process(opts)
+    summary = _run(opts)
     click.echo(
         f"{summary.files} file(s), {summary.pages} page(s): {summary.rows} row(s), "
         f"{summary.clean} clean, {summary.review} to review"
@@ -92,6 +96,26 @@ def process_cmd(inputs: tuple[Path, ...], out_dir: Path, form: str | None,
         click.echo(f"unreadable: {where}: {f.reason}" + (f" (picture: {picture})" if picture else ""), err=True)
     click.echo(f"wrote {out_dir / 'clean.csv'}, {out_dir / 'review.csv'}, {out_dir / 'report.md'}")
     return int(summary.exit_code)
+
+
+def _run(opts: ProcessOptions) -> RunSummary:
+    """run_process, with a folder or disk that cannot be written named with its cause (exit 2)."""
+    import sqlite3
+
+    from scanner.diskerrors import OutputError, output_error
+    from scanner.process import run_process
+    from scanner.store import DEFAULT_STORE_NAME
+
+    store_path = opts.store_path or opts.out_dir / DEFAULT_STORE_NAME
+    try:
+        return run_process(opts)
+    except (OSError, sqlite3.Error) as exc:
+        err = output_error(exc, store_path)
+        if err is None:
+            raise
+        kept = store_path.exists() and err.cause != "disk full"  # the disk-full hint says it already
+        extra = " Pages already read are kept in the store and are not read again." if kept else ""
+        raise OutputError(err.path, err.cause, err.hint + extra) from exc
 
 
 @click.command("eval")

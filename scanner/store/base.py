@@ -39,6 +39,20 @@ def resolve_store_path(path: Path) -> Path:
     return path / DEFAULT_STORE_NAME if path.is_dir() or not path.suffix else path
 
 
+def _open_error(exc: sqlite3.DatabaseError, path: Path | None) -> PetitionScanError:
+    """Why a store cannot be opened: a folder that cannot be written is not a wrong file."""
+    from scanner.diskerrors import DISK_FULL, OutputError, output_error
+
+    err = output_error(exc, path) if path is not None else None
+    if err is not None and err.cause != DISK_FULL:
+        # SQLite writes its journal files beside the store, even to read it
+        hint = "Give --store a folder you can write to (copy the store there if it must stay where it is)."
+        return OutputError(err.path, err.cause, hint)
+    if err is not None:
+        return err
+    return StoreError(f"{path}: not a petition-scan store ({exc})")
+
+
 class StoreBase:
     """Connection handling shared by the store's parts (see scanner/store/__init__.py)."""
 
@@ -60,13 +74,18 @@ class StoreBase:
         if not path.exists():
             if not create:
                 raise StoreError(f"no batch store at {path}")
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                from scanner.diskerrors import output_error
+
+                raise (output_error(exc, path) or exc) from None
         try:
             conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: not a petition-scan store ({exc})") from None
+            raise _open_error(exc, path) from None
         return cls._setup(conn, path)
 
     @classmethod
@@ -86,7 +105,7 @@ class StoreBase:
             raise StoreError(f"{path}: {exc}", hint) from None
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise StoreError(f"{path}: not a petition-scan store ({exc})") from None
+            raise _open_error(exc, path) from None
         store = cls(conn, path)
         with store.transaction():
             conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", (secrets.token_hex(16),))
@@ -119,7 +138,9 @@ class StoreBase:
             yield self.conn
         except BaseException:
             self._depth = depth
-            if depth == 0:
+            if not self.conn.in_transaction:
+                pass  # SQLite already rolled back (disk full, I/O error): keep the real error
+            elif depth == 0:
                 self.conn.execute("ROLLBACK")
             else:
                 self.conn.execute(f"ROLLBACK TO sp{depth}")

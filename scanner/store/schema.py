@@ -225,6 +225,7 @@ def migrate(conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRAT
                 applied.append(migration.version)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # else SQLite rolled back itself (disk full): keep that error
+                conn.execute("ROLLBACK")
             raise
     return applied
