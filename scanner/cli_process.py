@@ -94,6 +94,8 @@ def process_cmd(inputs: tuple[Path, ...], out_dir: Path, form: str | None,
 
             picture = find_debug_png(debug_dir, f.source, f.page)
         click.echo(f"unreadable: {where}: {f.reason}" + (f" (picture: {picture})" if picture else ""), err=True)
+    for s in summary.skipped:
+        click.echo(f"skipped: {s.source}: {s.reason}", err=True)
     click.echo(f"wrote {out_dir / 'clean.csv'}, {out_dir / 'review.csv'}, {out_dir / 'report.md'}")
     return int(summary.exit_code)
 

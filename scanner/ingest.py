@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from scanner.errors import PageError
+from scanner.inputs import SUPPORTED_SUFFIXES, InputFile, find_inputs, iter_inputs  # noqa: F401 (re-exported)
 from scanner.model import PageImage, PageRef
 from scanner.pdfscan import embedded_scan
 
@@ -40,21 +40,7 @@ PDF_DPI = 300.0
 REOPEN_EVERY = 20
 #: Largest decoded page (pixels); bigger pages are rendered/decoded smaller.
 MAX_PAGE_PIXELS = 40_000_000
-#: Extensions picked up in folders (content is sniffed anyway when decoding).
-SUPPORTED_SUFFIXES = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff"})
-_CONVERT_HINT = {
-    ".heic": "HEIC photos are not supported: export them as JPEG (most phones can).",
-    ".heif": "HEIF photos are not supported: export them as JPEG (most phones can).",
-}
 _A4_LONG_IN = 297.0 / 25.4
-
-
-@dataclass(frozen=True)
-class InputFile:
-    """One input file and the name it is reported under."""
-
-    path: Path  #: absolute path
-    source: str  #: path relative to the folder given (or the file's name), posix style
 
 
 @dataclass(frozen=True)
@@ -82,53 +68,6 @@ class _Bad(Exception):
         super().__init__(reason)
         self.reason = reason
         self.hint = hint
-
-
-def _natural_key(text: str) -> list[tuple[int, int | str]]:
-    """Sort 'scan2' before 'scan10', as a person would."""
-    return [(0, int(t)) if t.isdigit() else (1, t.lower()) for t in re.split(r"(\d+)", text) if t]
-
-
-def iter_inputs(inputs: list[Path], notes: list[str] | None = None) -> list[InputFile]:
-    """Files to read, in a stable order; folders are searched recursively.
-
-    Unsupported files are skipped with a note (appended to ``notes`` and logged).
-    A path that does not exist is kept, so reading it reports the failure.
-    """
-    def note(msg: str) -> None:
-        log.warning(msg)
-        if notes is not None:
-            notes.append(msg)
-
-    out: list[InputFile] = []
-    seen: set[Path] = set()
-    for given in inputs:
-        root = Path(given)
-        if root.is_dir():
-            found: list[InputFile] = []
-            for p in root.rglob("*"):
-                rel = p.relative_to(root)
-                if any(part.startswith(".") for part in rel.parts) or not p.is_file():
-                    continue  # hidden files and folders (.DS_Store, .thumbnails) are not scans
-                suffix = p.suffix.lower()
-                if suffix not in SUPPORTED_SUFFIXES:
-                    hint = _CONVERT_HINT.get(suffix, "only PDF, JPEG, PNG and TIFF are read")
-                    note(f"{root.name}/{rel.as_posix()}: skipped ({hint})")
-                    continue
-                found.append(InputFile(p.resolve(), rel.as_posix()))
-            found.sort(key=lambda f: _natural_key(f.source))
-        else:
-            suffix = root.suffix.lower()
-            if root.is_file() and suffix not in SUPPORTED_SUFFIXES:
-                hint = _CONVERT_HINT.get(suffix, "only PDF, JPEG, PNG and TIFF are read")
-                note(f"{root.name}: skipped ({hint})")
-                continue
-            found = [InputFile(root.resolve(), root.name)]
-        for f in found:
-            if f.path not in seen:
-                seen.add(f.path)
-                out.append(f)
-    return out
 
 
 # --- decoding ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from pathlib import Path
 from scanner.errors import ExitCode, UsageError
 from scanner.executors import make_executor
 from scanner.forms import FormRegistry
+from scanner.inputs import Skipped
 from scanner.machine import default_workers
 from scanner.model import PageRef
 from scanner.pagejob import JobSettings
@@ -57,6 +58,8 @@ class RunSummary:
     pages_read: int = 0
     pages_skipped: int = 0  #: already in the store from an earlier run
     failures: list[PageFailureNote] = field(default_factory=list)
+    #: files found in the input folders and not read that do not count as failures (notes.txt)
+    skipped: list[Skipped] = field(default_factory=list)
     rows: int = 0
     clean: int = 0
     review: int = 0
@@ -88,7 +91,7 @@ def run_process(opts: ProcessOptions) -> RunSummary:
     """Read the inputs into the store and write clean.csv, review.csv and the report."""
     from scanner import dedupe, export, report
     from scanner.against import load_against
-    from scanner.ingest import iter_inputs, page_refs
+    from scanner.ingest import find_inputs, page_refs
     from scanner.store import Store
 
     # Fail fast on a bad form or bad usage, before any work.
@@ -104,8 +107,15 @@ def run_process(opts: ProcessOptions) -> RunSummary:
     run_id = store.start_run(args=_describe(opts), tool_version=tool_version(), forms=forms)
     summary = RunSummary(run_id=run_id, out_dir=opts.out_dir)
 
-    files = iter_inputs(list(opts.inputs))
+    found = find_inputs(list(opts.inputs))
+    files = found.files
     summary.files = len(files)
+    for skip in found.skipped:  # a folder or link that could not be followed may hold scans
+        if skip.counts:
+            summary.failures.append(PageFailureNote(skip.source, None, skip.reason))
+            store.record_failure(run_id, skip.source, skip.path, None, skip.reason)
+        else:
+            summary.skipped.append(skip)
     refs: list[PageRef] = []
     for f in files:
         for item in page_refs(f):
@@ -154,7 +164,7 @@ def run_process(opts: ProcessOptions) -> RunSummary:
     summary.clean, summary.review = counts.clean, counts.review
     summary.rows = counts.clean + counts.review
     store.finish_run(run_id, status="partial" if summary.failures else "ok")
-    report.write_report(store, run_id, opts.out_dir, opts.debug_dir)
+    report.write_report(store, run_id, opts.out_dir, opts.debug_dir, skipped=summary.skipped)
     store.close()
     return summary
 

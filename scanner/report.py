@@ -12,12 +12,14 @@ from __future__ import annotations
 import html
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
 from scanner.export import atomic_writer, union_columns
 from scanner.forms import Form
+from scanner.inputs import Skipped
 from scanner.store import Store
 
 #: Flag (before ``:column``) -> (English, French) explanation.
@@ -178,7 +180,8 @@ def _thresholds_section() -> _Section:
     return sec
 
 
-def _sections(store: Store, counts: RunCounts, out_dir: Path, debug_dir: Path | None = None) -> list[_Section]:
+def _sections(store: Store, counts: RunCounts, out_dir: Path, debug_dir: Path | None = None,
+              skipped: Sequence[Skipped] = ()) -> list[_Section]:
     run = store.run(counts.run_id)
     intro = _Section("Run")
     if run is not None:
@@ -205,7 +208,8 @@ def _sections(store: Store, counts: RunCounts, out_dir: Path, debug_dir: Path | 
             ["These pages gave no row. Rescan them or check the form (--form)."],
             ["file / fichier", "page", "reason / raison"],
         )
-        failed.rows = [[s, "(file)" if p is None else str(p), r] for s, p, r in counts.pages_failed]
+        failed.rows = [[s, ("(folder)" if s.endswith("/") else "(file)") if p is None else str(p), r]
+                       for s, p, r in counts.pages_failed]
         if debug_dir is not None:
             from scanner.debug import find_debug_png
 
@@ -224,6 +228,15 @@ def _sections(store: Store, counts: RunCounts, out_dir: Path, debug_dir: Path | 
                     failed.rows[i].append(f"`{shown}`")
                     failed.links[(i, len(failed.header) - 1)] = link
         sections.append(failed)
+    if skipped:
+        other = _Section(
+            "Files not read / fichiers non lus",
+            ["Found in the input folders but not scans the tool reads. / Trouvés dans les dossiers, "
+             "mais pas des scans que l'outil lit."],
+            ["file / fichier", "reason / raison"],
+        )
+        other.rows = [[s.source, s.reason] for s in skipped]
+        sections.append(other)
     if counts.flags:
         flagged = _Section(
             "Why rows need a review / pourquoi vérifier ces lignes",
@@ -315,14 +328,16 @@ class ReportPaths:
     counts: RunCounts
 
 
-def write_report(store: Store, run_id: int, out_dir: Path, debug_dir: Path | None = None) -> ReportPaths:
+def write_report(store: Store, run_id: int, out_dir: Path, debug_dir: Path | None = None,
+                 skipped: Sequence[Skipped] = ()) -> ReportPaths:
     """Write ``out_dir/report.md`` and ``out_dir/report.html`` for a run.
 
     ``debug_dir``: the --debug folder; each unreadable page is then listed with
     its picture there (found by its name, see scanner.debug.debug_png_name).
+    ``skipped``: files found in the input folders and not read that are no failure.
     """
     counts = run_counts(store, run_id)
-    sections = _sections(store, counts, out_dir, debug_dir)
+    sections = _sections(store, counts, out_dir, debug_dir, skipped)
     paths = ReportPaths(out_dir / "report.md", out_dir / "report.html", counts)
     with atomic_writer(paths.markdown) as handle:
         handle.write(_markdown(sections))
