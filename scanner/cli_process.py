@@ -81,6 +81,8 @@ def process_cmd(inputs: tuple[Path, ...], out_dir: Path, form: str | None,
         against_map=_parse_map(maps), keep_images=not no_images, quiet=quiet, thresholds_path=thresholds_path,
     )
     summary = _run(opts)
+    from scanner.safetext import shown
+
     click.echo(
         f"{summary.files} file(s), {summary.pages} page(s): {summary.rows} row(s), "
         f"{summary.clean} clean, {summary.review} to review"
@@ -93,9 +95,10 @@ def process_cmd(inputs: tuple[Path, ...], out_dir: Path, form: str | None,
             from scanner.debug import find_debug_png
 
             picture = find_debug_png(debug_dir, f.source, f.page)
-        click.echo(f"unreadable: {where}: {f.reason}" + (f" (picture: {picture})" if picture else ""), err=True)
+        line = f"unreadable: {where}: {f.reason}" + (f" (picture: {picture})" if picture else "")
+        click.echo(shown(line), err=True)  # a newline or ESC in a name cannot forge a line
     for s in summary.skipped:
-        click.echo(f"skipped: {s.source}: {s.reason}", err=True)
+        click.echo(shown(f"skipped: {s.source}: {s.reason}"), err=True)
     click.echo(f"wrote {out_dir / 'clean.csv'}, {out_dir / 'review.csv'}, {out_dir / 'report.md'}")
     return int(summary.exit_code)
 

@@ -18,6 +18,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scanner.safetext import fs_text, shown
+
 log = logging.getLogger(__name__)
 
 #: Extensions picked up in folders (content is sniffed anyway when decoding).
@@ -79,7 +81,7 @@ def _resolved(path: Path) -> Path:
 def _unsupported(source: str, path: Path) -> Skipped:
     suffix = path.suffix.lower()
     reason = CONVERT_HINT.get(suffix, f"not a scan ({_OTHER_HINT})")
-    return Skipped(source, str(path), reason, counts=suffix in CONVERT_HINT)
+    return Skipped(source, fs_text(str(path)), reason, counts=suffix in CONVERT_HINT)
 
 
 def _walk(root: Path, out: Inputs) -> list[InputFile]:
@@ -94,34 +96,36 @@ def _walk(root: Path, out: Inputs) -> list[InputFile]:
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            out.skipped.append(Skipped(rel or f"{root}/", str(folder), f"folder cannot be read ({_cause(exc)}): "
-                                       "the files in it were not read", counts=True))
+            reason = f"folder cannot be read ({_cause(exc)}): the files in it were not read"
+            out.skipped.append(Skipped(rel or fs_text(f"{root}/"), fs_text(str(folder)), reason, counts=True))
             continue
         for entry in entries:
             if entry.name.startswith(".") or entry.name.lower() in _SYSTEM_FILES:
                 continue  # hidden files and folders (.DS_Store, .thumbnails) are not scans
-            source = f"{rel}{entry.name}"
+            source = f"{rel}{fs_text(entry.name)}"
             path = Path(entry.path)
             try:
                 st = os.stat(path)  # follows links
             except FileNotFoundError:
-                target = os.readlink(path) if path.is_symlink() else "?"
-                out.skipped.append(Skipped(source, str(path), f"broken link (to {target}, which does not exist)", True))
+                target = fs_text(os.readlink(path)) if path.is_symlink() else "?"
+                reason = f"broken link (to {target}, which does not exist)"
+                out.skipped.append(Skipped(source, fs_text(str(path)), reason, counts=True))
                 continue
             except OSError as exc:
                 reason = "symbolic link loop" if exc.errno == errno.ELOOP else f"cannot be looked at ({_cause(exc)})"
-                out.skipped.append(Skipped(source, str(path), reason, counts=True))
+                out.skipped.append(Skipped(source, fs_text(str(path)), reason, counts=True))
                 continue
             if stat.S_ISDIR(st.st_mode):
                 key = (st.st_dev, st.st_ino)
                 if key in ancestors:
-                    reason = f"symbolic link loop (to {os.readlink(path)}, a folder it is in): not followed"
-                    out.skipped.append(Skipped(f"{source}/", str(path), reason, counts=True))
+                    reason = f"symbolic link loop (to {fs_text(os.readlink(path))}, a folder it is in): not followed"
+                    out.skipped.append(Skipped(f"{source}/", fs_text(str(path)), reason, counts=True))
                 elif key not in visited:  # a folder reached by two links is read once
                     visited.add(key)
-                    stack.append((path, f"{rel}{entry.name}/", ancestors | {key}))
+                    stack.append((path, f"{rel}{fs_text(entry.name)}/", ancestors | {key}))
             elif not stat.S_ISREG(st.st_mode):
-                out.skipped.append(Skipped(source, str(path), "not a file (a device, pipe or socket)", counts=False))
+                reason = "not a file (a device, pipe or socket)"
+                out.skipped.append(Skipped(source, fs_text(str(path)), reason, counts=False))
             elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 out.skipped.append(_unsupported(source, path))
             else:
@@ -143,19 +147,20 @@ def find_inputs(inputs: list[Path]) -> Inputs:
             try:
                 found = _walk(root, out)
             except OSError as exc:
-                out.skipped.append(Skipped(f"{root}/", str(root), f"folder cannot be read ({_cause(exc)})", True))
+                reason = f"folder cannot be read ({_cause(exc)})"
+                out.skipped.append(Skipped(fs_text(f"{root}/"), fs_text(str(root)), reason, counts=True))
                 continue
         elif root.is_file() and root.suffix.lower() not in SUPPORTED_SUFFIXES:
-            out.skipped.append(_unsupported(root.name, root))
+            out.skipped.append(_unsupported(fs_text(root.name), root))
             continue
         else:
-            found = [InputFile(_resolved(root), root.name)]
+            found = [InputFile(_resolved(root), fs_text(root.name))]
         for f in found:
             if f.path not in seen:
                 seen.add(f.path)
                 out.files.append(f)
     for s in out.skipped:
-        log.info("%s", s)
+        log.info("%s", shown(str(s)))
     return out
 
 

@@ -20,6 +20,7 @@ from urllib.parse import quote
 from scanner.export import atomic_writer, union_columns
 from scanner.forms import Form
 from scanner.inputs import Skipped
+from scanner.safetext import shown
 from scanner.store import Store
 
 #: Flag (before ``:column``) -> (English, French) explanation.
@@ -267,17 +268,17 @@ def _sections(store: Store, counts: RunCounts, out_dir: Path, debug_dir: Path | 
 def _markdown(sections: list[_Section]) -> str:
     lines = ["# petition-scan report / rapport", ""]
     for section in sections:
-        lines += [f"## {section.title}", ""]
+        lines += [f"## {shown(section.title)}", ""]
         for paragraph in section.text:
-            lines += [paragraph, ""]
+            lines += [shown(paragraph), ""]
         if section.header:
-            lines.append("| " + " | ".join(section.header) + " |")
+            lines.append("| " + " | ".join(shown(h) for h in section.header) + " |")
             lines.append("|" + "---|" * len(section.header))
             for i, row in enumerate(section.rows):
                 cells = [
                     f"[{c}](<{section.links[i, j]}>)" if (i, j) in section.links else c for j, c in enumerate(row)
                 ]
-                lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+                lines.append("| " + " | ".join(shown(c).replace("|", "\\|") for c in cells) + " |")
             lines.append("")
     return "\n".join(lines)
 
@@ -290,8 +291,8 @@ _CSS = (
 
 
 def _inline(text: str) -> str:
-    """Escape, then render `code` spans."""
-    parts = html.escape(text).split("`")
+    """Escape (HTML, and control characters as visible escapes), then render `code` spans."""
+    parts = html.escape(shown(text)).split("`")
     return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 

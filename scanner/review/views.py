@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode
 
 from scanner.review.data import ColumnDoubts, Counts, FieldItem, FieldView, RowView
 from scanner.review.text import Lang, flag_text, t
+from scanner.safetext import shown
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def row_page(
     lang = chrome.lang
     typed = typed or {}
     decided = not view.pending
-    where = t("row_where", lang, source=view.source, page=view.page, row=view.row)
+    where = t("row_where", lang, source=shown(view.source), page=view.page, row=view.row)
     conf = t("confidence", lang, c=f"{view.confidence:.2f}")
     focus_col = invalid_column or next((f.column for f in view.fields if f.doubtful and not f.boolean), "")
     if not focus_col:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from scanner.forms import Form
 from scanner.model import PageRef, PageResult, RowResult
+from scanner.safetext import fs_text
 from scanner.store.base import StoreBase
 from scanner.store.identity import Identity, IdentityColumns
 from scanner.store.records import PageFailure, PageRecord, RowStatus, RunRecord, SaveKind, SaveOutcome
@@ -199,7 +200,7 @@ class PageOps(StoreBase):
                 result.sha256,
                 file_sha256,
                 ref.source,
-                ref.path,
+                fs_text(ref.path),  # the real path may hold bytes that are not UTF-8
                 ref.page,
                 result.form_name,
                 sheet.serial if sheet else None,
