@@ -115,7 +115,7 @@ def _run(opts: ProcessOptions) -> RunSummary:
     try:
         return run_process(opts)
     except (OSError, sqlite3.Error) as exc:
-        err = output_error(exc, store_path)
+        err = output_error(exc, store_path, opts.out_dir)
         if err is None:
             raise
         kept = store_path.exists() and err.cause != "disk full"  # the disk-full hint says it already

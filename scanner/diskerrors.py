@@ -84,12 +84,16 @@ def _sqlite_cause(exc: sqlite3.Error, store_path: Path) -> str | None:
     return None
 
 
-def output_error(exc: BaseException, store_path: Path | None = None) -> OutputError | None:
-    """``exc`` as an OutputError when it is a write failure the user can fix, else None."""
+def output_error(exc: BaseException, store_path: Path | None = None, folder: Path | None = None) -> OutputError | None:
+    """``exc`` as an OutputError when it is a write failure the user can fix, else None.
+
+    An OSError that names no file is put on ``folder`` (the output folder); SQLite's
+    errors on ``store_path``.
+    """
     if isinstance(exc, OutputError):
         return exc
     if isinstance(exc, OSError) and exc.errno in CAUSES:
-        where = Path(os.fsdecode(exc.filename)) if exc.filename is not None else store_path or Path("output")
+        where = Path(os.fsdecode(exc.filename)) if exc.filename is not None else folder or Path("output folder")
         if where.name.startswith(".") and where.name.endswith(".tmp"):  # export.atomic_writer's temporary file
             where = where.with_name(where.name[1:-4])
         return OutputError(where, CAUSES[exc.errno])

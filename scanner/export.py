@@ -62,9 +62,15 @@ def atomic_writer(path: Path, *, bom: bool = False) -> Iterator[IO[str]]:
     """Write to a temporary file, then rename: a killed run never leaves half a CSV."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
-        yield handle
-    os.replace(tmp, path)
+    try:
+        with tmp.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
+            yield handle
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)  # no half file left on a full disk
+        if exc.filename is None:  # a write or flush says no file: name the one being written
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        raise
 
 
 class _Forms:
