@@ -9,7 +9,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-fra tesseract-ocr-osd poppler-utils 
 	chromium chromium-driver
 STAMP := $(VENV)/.installed
 
-.PHONY: run test system venv lint typecheck bench eval eval-zoo samples clean
+.PHONY: run test system venv lint typecheck bench eval eval-zoo samples reliability clean
 
 run: system $(STAMP)
 	@# The demo set holds a damaged file and a page that is not a petition on purpose:
@@ -58,6 +58,11 @@ ZOO_HELD_OUT ?= two-line-header,mid-page,big-8,comb-postcode
 eval-zoo: $(STAMP)
 	$(BIN)/python -m samples.generate --preset zoo --seed $(ZOO_SEED) --out gen/zoo-$(ZOO_SEED)
 	$(BIN)/python tools/eval_zoo.py gen/zoo-$(ZOO_SEED) --held-out $(ZOO_HELD_OUT) --markdown gen/zoo-$(ZOO_SEED)/table.md
+
+# Issue 18's probes (bad inputs, faults, kills, hostile requests): one line per probe.
+# RELIABILITY_ARGS=--fast for the quick ones (CI runs those: tests/test_reliability.py).
+reliability: $(STAMP)
+	$(BIN)/python tools/reliability.py $(RELIABILITY_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py --pages 24 --big 200 --seed 5
