@@ -118,7 +118,8 @@ def _walk(root: Path, out: Inputs) -> list[InputFile]:
             if stat.S_ISDIR(st.st_mode):
                 key = (st.st_dev, st.st_ino)
                 if key in ancestors:
-                    reason = f"symbolic link loop (to {fs_text(os.readlink(path))}, a folder it is in): not followed"
+                    target = fs_text(os.readlink(path)) if path.is_symlink() else "a mount"
+                    reason = f"symbolic link loop (to {target}, a folder it is in): not followed"
                     out.skipped.append(Skipped(f"{source}/", fs_text(str(path)), reason, counts=True))
                 elif key not in visited:  # a folder reached by two links is read once
                     visited.add(key)
