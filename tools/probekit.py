@@ -231,6 +231,14 @@ def alive(pids: set[int]) -> set[int]:
     return left
 
 
+def cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return "?"
+
+
 def kill_all(pids: set[int]) -> None:
     """Clean up after a probe: the processes it started, by id."""
     for pid in alive(pids):
