@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from scanner.safetext import shown
+
 if TYPE_CHECKING:
     from scanner.process import ProcessOptions, RunSummary
 
@@ -81,8 +83,6 @@ def process_cmd(inputs: tuple[Path, ...], out_dir: Path, form: str | None,
         against_map=_parse_map(maps), keep_images=not no_images, quiet=quiet, thresholds_path=thresholds_path,
     )
     summary = _run(opts)
-    from scanner.safetext import shown
-
     click.echo(
         f"{summary.files} file(s), {summary.pages} page(s): {summary.rows} row(s), "
         f"{summary.clean} clean, {summary.review} to review"
