@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from scanner.crossed import crossed_rows
 from scanner.forms import ColumnType, Form
 from scanner.layout import Box, sheet_layout
 from scanner.model import Cell, Registered, Table
@@ -194,59 +195,6 @@ def _clean_ink(
     bridge = cv2.bitwise_and(across_h, off_h, dst=across_h)
     bridge = cv2.bitwise_or(bridge, cv2.bitwise_and(across_v, off_v, dst=across_v), dst=bridge)
     return cv2.bitwise_or(ink, cv2.bitwise_and(bridge, weak, dst=bridge), dst=ink), bands
-
-
-def _spans(flags: np.ndarray) -> list[tuple[int, int]]:
-    """[a, b) runs of True in a 1-D boolean array."""
-    d = np.diff(np.concatenate(([0], flags.astype(np.int8), [0])))
-    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
-
-
-def _joined(spans: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
-    """``spans`` with the ones at most ``gap`` apart made one."""
-    out: list[tuple[int, int]] = []
-    for a, b in spans:
-        if out and a - out[-1][1] <= gap:
-            out[-1] = (out[-1][0], b)
-        else:
-            out.append((a, b))
-    return out
-
-
-def _crossed_rows(
-    ink: np.ndarray, cores: list[list[tuple[int, int, int, int]]], k: float, opt: CellOptions
-) -> set[int]:
-    """Rows with a long near-horizontal stroke through at least two of their cells.
-
-    Within each line (away from its rules) the ink is thickened vertically, to
-    forgive a hand's wobble, and opened with a 15 mm horizontal kernel: what
-    survives are straight runs; one long enough across two cells is a crossing-out.
-    """
-    out: set[int] = set()
-    vk = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, round(1.0 * k))))
-    hk = cv2.getStructuringElement(cv2.MORPH_RECT, (round(15 * k), 1))
-    for i, row in enumerate(cores):
-        y0, y1 = min(c[1] for c in row), max(c[3] for c in row)
-        inset = round((y1 - y0) * 0.18)
-        x0, x1 = row[0][0], row[-1][2]
-        band = ink[y0 + inset : y1 - inset, x0:x1]
-        if band.size == 0:
-            continue
-        # the straight runs lie within the columns holding ink: no long enough span, no crossing-out
-        inked = cv2.reduce(band, 0, cv2.REDUCE_MAX).ravel() > 0
-        if not any(b - a >= opt.cross_min_mm * k for a, b in _spans(inked)):
-            continue
-        runs = cv2.morphologyEx(cv2.dilate(band, vk), cv2.MORPH_OPEN, hk)
-        # a stroke across a column rule loses a little where the rule is removed: bridge that
-        for a, b in _joined(_spans(np.asarray(runs.any(axis=0))), round(2.0 * k)):
-            a, b = a + x0, b + x0
-            if b - a < opt.cross_min_mm * k:
-                continue
-            need = [min(opt.cross_cell_mm * k, 0.5 * (c[2] - c[0])) for c in row]
-            if sum(1 for c, q in zip(row, need, strict=True) if min(b, c[2]) - max(a, c[0]) >= q) >= 2:
-                out.add(i)
-                break
-    return out
 
 
 @dataclass(frozen=True)
@@ -481,7 +429,7 @@ def cut_cells(reg: Registered, table: Table, form: Form, opt: CellOptions | None
     unprinted_in = np.bincount(owner[own & ~printed], minlength=ncell)
     shared_ids = np.flatnonzero(shared)
 
-    crossed = _crossed_rows(ink, cores, k, opt)
+    crossed = crossed_rows(ink, cores, k, opt.cross_min_mm, opt.cross_cell_mm)
     border = _border_strokes(mine, line_of, valid & stroke & (owner_col >= 0), nrows, ncol)
     cut = _Cutter(region, labels, owner, ncol, mx, my, opt)
     lines: list[LineCells] = []
