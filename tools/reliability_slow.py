@@ -82,16 +82,17 @@ def network(work: Path) -> Result:
         raise kit.Skip("strace is not installed")
     inputs = _pages(work / "in")
     log = work / "strace.log"
-    done = kit.run(["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(log),
+    done = kit.run(["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg,execve", "-o", str(log),
                     *_process(inputs, work / "out")])
     text = log.read_text(errors="replace") if log.exists() else ""
     inet = [line for line in text.splitlines() if re.search(r"AF_INET6?\b", line)]
     dns = [line for line in inet if "htons(53)" in line]
     pids = {line.split()[0] for line in inet}
     traced = {line.split()[0] for line in text.splitlines() if line[:1].isdigit()}
-    ok = done.returncode in (0, 1) and not inet
-    return ok, (f"exit {done.returncode}; {len(text.splitlines())} connect/send calls traced in {len(traced)} "
-                f"process(es); {len(inet)} AF_INET/AF_INET6 ({len(dns)} to port 53) from {len(pids)} process(es)"
+    calls = [line for line in text.splitlines() if re.match(r"\d+ +(connect|sendto|sendmsg)\(", line)]
+    ok = done.returncode in (0, 1) and not inet and len(traced) > 1
+    return ok, (f"exit {done.returncode}; strace -f: {len(calls)} connect/send calls from {len(traced)} pid(s); "
+                f"{len(inet)} AF_INET/AF_INET6 ({len(dns)} to port 53) from {len(pids)} process(es)"
                 + (f"; first: {inet[0][:100]}" if inet else ""))
 
 
