@@ -121,3 +121,21 @@ def test_disk_full_while_writing_the_csv_keeps_every_page_read(
     monkeypatch.setattr(scanner.export.os, "replace", real_replace)
     assert main(args) == 0
     assert "1 page(s) already in the store" in capsys.readouterr().out
+
+
+def test_any_command_writing_to_a_read_only_folder_says_so(tmp_path: Path) -> None:
+    """The CLI's one handler names a write failure in every command (here export and form print)."""
+    inputs, out, ro = _bad_only(tmp_path), tmp_path / "out", tmp_path / "ro"
+    ro.mkdir()
+    assert main(["process", str(inputs), "--out", str(out), "-q"]) == 1
+    for argv, target in (([CLI, "export", "--store", str(out), "--out", str(ro / "final.csv")], ro / "final.csv"),
+                         ([CLI, "form", "print", "surveillance-fr", "--out", str(ro / "s.pdf")], ro / "s.pdf")):
+        cmd = faults.read_only_cmd(ro, argv)
+        if cmd is None:
+            pytest.skip("running as root without mount namespaces: no real read-only folder")
+        try:
+            done = _run(cmd)
+        finally:
+            ro.chmod(0o755)
+        assert done.returncode == 2, done.stderr
+        assert f"{target}: cannot write (" in done.stderr and "internal error" not in done.stderr
