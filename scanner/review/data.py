@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from scanner.forms import ColumnType, Form
 from scanner.review.queue import ReviewQueue, checked_sql
+from scanner.safetext import shown
 from scanner.store import RowStatus, Store, StoredRow
 
 _BOOLEAN = (ColumnType.CHECKBOX, ColumnType.SIGNATURE)
@@ -67,7 +68,7 @@ class RowView:
         return self.status is RowStatus.REVIEW and self.dup_override != "duplicate"
 
     def where(self) -> str:
-        return f"{self.source}:{self.page}:{self.row}"
+        return f"{shown(self.source)}:{self.page}:{self.row}"  # a name's control characters escaped
 
     @property
     def row_flags(self) -> tuple[str, ...]:
@@ -99,7 +100,7 @@ class FieldItem:
     field: FieldView
 
     def where(self) -> str:
-        return f"{self.source}:{self.page}:{self.row}"
+        return f"{shown(self.source)}:{self.page}:{self.row}"  # a name's control characters escaped
 
 
 @dataclass(frozen=True)

@@ -132,7 +132,7 @@ def _duplicate_panel(view: RowView, chrome: Chrome) -> str:
     other = view.candidate
     head = f'<section class="dup" aria-labelledby="dup-h"><h3 id="dup-h">{escape(t("dup_title", lang))}</h3>'
     if other is None:
-        where = view.duplicate_of or "?"
+        where = shown(view.duplicate_of) or "?"
         return head + f"<p>{escape(t('dup_other', lang, where=where))}. {escape(t('dup_missing', lang))}</p></section>"
     rows = []
     for f in view.fields:
