@@ -243,3 +243,29 @@ def test_cli_names_a_missing_store(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["review", "--store", str(tmp_path / "nothing"), "--no-browser"]) == 2
     err = capsys.readouterr().err
     assert "no batch store at" in err and "hint:" in err
+
+
+def test_control_characters_in_a_file_name_are_shown_escaped() -> None:
+    """Issue 18.9: a newline or ESC in a scan's name is shown as \\n, \\x1b on the page."""
+    from review_scenario import PETIT
+
+    from scanner.forms import resolve_form
+    from scanner.review.sample import SampleRow, sample_page
+
+    ids: dict[str, int] = {}
+
+    def opener() -> Store:
+        store = Store.memory()
+        form = resolve_form("surveillance-fr")
+        run_id = store.start_run(args={"test": "names"}, forms=[form])
+        store.save_page(run_id, sample_page(form, "bad\nname\x1b[31m.pdf", 1, [SampleRow(PETIT, flags=("unsigned",))]))
+        ids["row"] = next(iter(store.iter_rows())).id
+        return store
+
+    worker = StoreWorker(opener, who="names-test")
+    try:
+        html = _text(Client(ReviewApp(Guard(port=PORT), worker, lang="en")).get(f"/row/{ids['row']}"))
+    finally:
+        worker.close()
+    assert "bad\\nname\\x1b[31m.pdf" in html
+    assert "\x1b" not in html and "bad\nname" not in html
