@@ -36,16 +36,21 @@ def _bad_only(tmp_path: Path) -> Path:
     return folder
 
 
-def test_read_only_output_folder_names_the_folder_and_cause(tmp_path: Path) -> None:
-    inputs, out = _bad_only(tmp_path), tmp_path / "out"
-    out.mkdir()
-    cmd = faults.read_only_cmd(out, [CLI, "process", str(inputs), "--out", str(out), "-q"])
+def _run_read_only(folder: Path, argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """``argv`` run with ``folder`` made really read-only (skipped where that cannot be done)."""
+    cmd = faults.read_only_cmd(folder, argv)
     if cmd is None:
         pytest.skip("running as root without mount namespaces: no real read-only folder")
     try:
-        done = _run(cmd)
+        return _run(cmd)
     finally:
-        out.chmod(0o755)
+        folder.chmod(0o755)
+
+
+def test_read_only_output_folder_names_the_folder_and_cause(tmp_path: Path) -> None:
+    inputs, out = _bad_only(tmp_path), tmp_path / "out"
+    out.mkdir()
+    done = _run_read_only(out, [CLI, "process", str(inputs), "--out", str(out), "-q"])
     assert done.returncode == 2, done.stderr
     assert f"{out / 'petition.sqlite'}: cannot write (read-only folder)" in done.stderr or (
         "permission denied" in done.stderr and str(out) in done.stderr
@@ -57,13 +62,7 @@ def test_read_only_output_folder_names_the_folder_and_cause(tmp_path: Path) -> N
 def test_read_only_store_folder_is_not_called_a_wrong_store(tmp_path: Path) -> None:
     inputs, out = _bad_only(tmp_path), tmp_path / "out"
     assert main(["process", str(inputs), "--out", str(out), "-q"]) == 1
-    cmd = faults.read_only_cmd(out, [CLI, "export", "--store", str(out), "--out", str(tmp_path / "final.csv")])
-    if cmd is None:
-        pytest.skip("running as root without mount namespaces: no real read-only folder")
-    try:
-        done = _run(cmd)
-    finally:
-        out.chmod(0o755)
+    done = _run_read_only(out, [CLI, "export", "--store", str(out), "--out", str(tmp_path / "final.csv")])
     assert done.returncode == 2
     assert "not a petition-scan store" not in done.stderr
     assert "read-only folder" in done.stderr or "permission denied" in done.stderr, done.stderr
@@ -72,13 +71,7 @@ def test_read_only_store_folder_is_not_called_a_wrong_store(tmp_path: Path) -> N
 def test_read_only_output_with_the_store_elsewhere_keeps_the_pages(tmp_path: Path) -> None:
     inputs, out, store = _bad_only(tmp_path), tmp_path / "out", tmp_path / "store.sqlite"
     out.mkdir()
-    cmd = faults.read_only_cmd(out, [CLI, "process", str(inputs), "--out", str(out), "--store", str(store), "-q"])
-    if cmd is None:
-        pytest.skip("running as root without mount namespaces: no real read-only folder")
-    try:
-        done = _run(cmd)
-    finally:
-        out.chmod(0o755)
+    done = _run_read_only(out, [CLI, "process", str(inputs), "--out", str(out), "--store", str(store), "-q"])
     assert done.returncode == 2
     assert f"{out / 'clean.csv'}: cannot write" in done.stderr, done.stderr
     assert "kept in the store" in done.stderr and store.exists()
@@ -130,12 +123,6 @@ def test_any_command_writing_to_a_read_only_folder_says_so(tmp_path: Path) -> No
     assert main(["process", str(inputs), "--out", str(out), "-q"]) == 1
     for argv, target in (([CLI, "export", "--store", str(out), "--out", str(ro / "final.csv")], ro / "final.csv"),
                          ([CLI, "form", "print", "surveillance-fr", "--out", str(ro / "s.pdf")], ro / "s.pdf")):
-        cmd = faults.read_only_cmd(ro, argv)
-        if cmd is None:
-            pytest.skip("running as root without mount namespaces: no real read-only folder")
-        try:
-            done = _run(cmd)
-        finally:
-            ro.chmod(0o755)
+        done = _run_read_only(ro, argv)
         assert done.returncode == 2, done.stderr
         assert f"{target}: cannot write (" in done.stderr and "internal error" not in done.stderr
