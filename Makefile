@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := tesseract-ocr tesseract-ocr-fra tesseract-ocr-osd poppler-utils libglib2.0-0 \
+APT_PACKAGES := tesseract-ocr tesseract-ocr-fra tesseract-ocr-osd poppler-utils libglib2.0-0 strace \
 	fonts-dejavu-core fonts-dkg-handwriting fonts-femkeklaver fonts-humor-sans fonts-bwht \
 	chromium chromium-driver
 STAMP := $(VENV)/.installed

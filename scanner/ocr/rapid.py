@@ -72,6 +72,9 @@ def _open_session(model: Path, threads: int, arena: bool = True) -> Any:
     """
     import onnxruntime as ort
 
+    # onnxruntime's telemetry is on by default and sent from native code (the README and
+    # the contract promise no packet): off in this process before its first session
+    ort.disable_telemetry_events()
     options = ort.SessionOptions()
     options.log_severity_level = 4
     # The arena keeps the run buffers from one batch to the next: without it every run
