@@ -12,16 +12,21 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanner.errors import ExitCode, UsageError
 from scanner.executors import make_executor
-from scanner.forms import FormRegistry
+from scanner.forms import Form, FormRegistry
 from scanner.inputs import Skipped
 from scanner.machine import default_workers
 from scanner.model import PageRef
 from scanner.pagejob import JobSettings
 from scanner.progress import Progress
 from scanner.schedule import order_for_pool
+
+if TYPE_CHECKING:
+    from scanner.against import AgainstList
+    from scanner.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +94,9 @@ def tool_version() -> str:
 
 def run_process(opts: ProcessOptions) -> RunSummary:
     """Read the inputs into the store and write clean.csv, review.csv and the report."""
-    from scanner import dedupe, export, report
     from scanner.against import load_against
-    from scanner.ingest import find_inputs, page_refs
     from scanner.store import Store
+    from scanner.store.lock import run_lock
 
     # Fail fast on a bad form or bad usage, before any work.
     registry = FormRegistry.load(opts.form)
@@ -104,6 +108,18 @@ def run_process(opts: ProcessOptions) -> RunSummary:
     forms = list(registry.by_name.values())
     against = load_against(opts.against, dict(opts.against_map), forms) if opts.against else None
     store = Store.open(store_path)
+    with run_lock(store_path):
+        return _run_locked(opts, registry, store, forms, against)
+
+
+def _run_locked(
+    opts: ProcessOptions, registry: FormRegistry, store: Store, forms: list[Form],
+    against: AgainstList | None,
+) -> RunSummary:
+    """``run_process`` once the store is this run's alone."""
+    from scanner import dedupe, export, report
+    from scanner.ingest import find_inputs, page_refs
+
     run_id = store.start_run(args=_describe(opts), tool_version=tool_version(), forms=forms)
     summary = RunSummary(run_id=run_id, out_dir=opts.out_dir)
 
