@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+import signal
 import sys
+import threading
 import traceback
 from typing import Any
 
@@ -82,8 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     """Console-script entry: run the CLI with one top-level error handler."""
     args = sys.argv[1:] if argv is None else argv
     verbose = any(a in ("-v", "--verbose") or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in args)
+    previous = _stop_on_signals()
     try:
         result = cli.main(args=args, prog_name="petition-scan", standalone_mode=False)
+    except Stopped as exc:  # SIGTERM, or SIGHUP from a closed terminal: as Ctrl-C
+        return _interrupted(args, 128 + exc.signum)
     except click.exceptions.Abort as exc:
         if isinstance(exc.__context__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
             return _interrupted(args)
@@ -106,7 +111,34 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
         click.echo("hint: run again with -v for the traceback, and report it with that output.", err=True)
         return int(ExitCode.INTERNAL)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return int(result) if isinstance(result, int) else 0
+
+
+class Stopped(BaseException):
+    """The command was asked to stop by a signal (not an error: the pages read are kept)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, _frame: object) -> None:
+    raise Stopped(signum)
+
+
+def _stop_on_signals() -> dict[signal.Signals, Any]:
+    """SIGTERM and SIGHUP unwind the command like Ctrl-C (the previous handlers, to restore)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous: dict[signal.Signals, Any] = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            previous[sig] = signal.signal(sig, _raise_stopped)
+    return previous
 
 
 def _user_error(exc: PetitionScanError, verbose: bool) -> int:
@@ -118,8 +150,9 @@ def _user_error(exc: PetitionScanError, verbose: bool) -> int:
     return int(exc.exit_code)
 
 
-def _interrupted(args: list[str]) -> int:
-    """Ctrl-C: say what is kept. ``process`` saves each page as it is read, so it resumes."""
+def _interrupted(args: list[str], status: int = 130) -> int:
+    """Ctrl-C (or a stop signal, ``status`` 128 + its number): say what is kept.
+    ``process`` saves each page as it is read, so it resumes."""
     command = next((a for a in args if not a.startswith("-")), "")
     if command == "process":
         click.echo(
@@ -128,7 +161,7 @@ def _interrupted(args: list[str]) -> int:
         )
     else:
         click.echo("Interrupted.", err=True)
-    return 130
+    return status
 
 
 if __name__ == "__main__":

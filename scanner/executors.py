@@ -45,6 +45,9 @@ def _reader(settings: JobSettings) -> PageReader:
 
 
 def _init_worker(settings: JobSettings) -> None:
+    from scanner.lifeline import die_with_parent
+
+    die_with_parent()  # forked from the fork server, which dies with the command
     _reader(settings)
 
 

@@ -26,7 +26,7 @@ import multiprocessing.context
 import os
 
 #: Imported once by the fork server; each forked worker has them ready.
-PRELOAD = ("scanner.executors", "scanner.ocr.rapid", "scanner.ocr.tesseract")
+PRELOAD = ("scanner.forkserver_lifeline", "scanner.executors", "scanner.ocr.rapid", "scanner.ocr.tesseract")
 #: Environment that keeps the maths libraries to one thread: the pool gives the parallelism.
 THREAD_LIMITS = ("OMP_THREAD_LIMIT", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
