@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -20,52 +19,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import probekit  # noqa: E402  (the reliability probes' /proc helpers)
+
 CLI = str(Path(sys.executable).with_name("petition-scan"))
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and the death signal: Linux")
-
-
-def _children() -> dict[int, list[int]]:
-    kids: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            kids.setdefault(ppid, []).append(int(entry))
-    return kids
-
-
-def _descendants(pid: int) -> set[int]:
-    kids, out, todo = _children(), set(), [pid]
-    while todo:
-        for c in kids.get(todo.pop(), []):
-            if c not in out:
-                out.add(c)
-                todo.append(c)
-    return out
-
-
-def _alive(pids: set[int]) -> set[int]:
-    left = set()
-    for p in pids:
-        try:
-            state = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z":
-            left.add(p)
-    return left
-
-
-def _pages_stored(store: Path) -> int:
-    try:
-        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=1) as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0])
-    except sqlite3.Error:
-        return 0
 
 
 def _start(tmp_path: Path) -> tuple[subprocess.Popen[str], Path, list[str]]:
@@ -80,7 +39,7 @@ def _start(tmp_path: Path) -> tuple[subprocess.Popen[str], Path, list[str]]:
                             start_new_session=True)
     store = tmp_path / "out" / "petition.sqlite"
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None and _pages_stored(store) < 1:
+    while time.monotonic() < deadline and proc.poll() is None and probekit.stored_pages(store) < 1:
         time.sleep(0.1)
     assert proc.poll() is None, "the run ended before the signal could be sent"
     return proc, store, argv
@@ -88,9 +47,9 @@ def _start(tmp_path: Path) -> tuple[subprocess.Popen[str], Path, list[str]]:
 
 def _gone_within(pids: set[int], seconds: float) -> set[int]:
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and _alive(pids):
+    while time.monotonic() < deadline and probekit.alive(pids):
         time.sleep(0.1)
-    left = _alive(pids)
+    left = probekit.alive(pids)
     for p in left:  # leave nothing running whatever the result
         os.kill(p, signal.SIGKILL)
     return left
@@ -99,14 +58,14 @@ def _gone_within(pids: set[int], seconds: float) -> set[int]:
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
 def test_a_stop_signal_ends_the_run_like_ctrl_c(tmp_path: Path, sig: signal.Signals) -> None:
     proc, store, argv = _start(tmp_path)
-    tree = _descendants(proc.pid)
+    tree = probekit.descendants(proc.pid)
     assert tree, "no worker processes seen"
     proc.send_signal(sig)  # the command alone, as `kill` does
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 128 + sig, err
     assert "pages already read are kept" in err
     assert _gone_within(tree, 10.0) == set()
-    kept = _pages_stored(store)
+    kept = probekit.stored_pages(store)
     assert kept >= 1
     again = subprocess.run([a for a in argv if a != "-q"], capture_output=True, text=True, timeout=600)
     assert again.returncode in (0, 1), again.stderr
@@ -115,7 +74,7 @@ def test_a_stop_signal_ends_the_run_like_ctrl_c(tmp_path: Path, sig: signal.Sign
 
 def test_workers_die_with_a_killed_command(tmp_path: Path) -> None:
     proc, _, _ = _start(tmp_path)
-    tree = _descendants(proc.pid)
+    tree = probekit.descendants(proc.pid)
     assert tree
     os.kill(proc.pid, signal.SIGKILL)  # the command only, not its group
     proc.wait(timeout=30)

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -194,6 +195,15 @@ class ReviewProcess:
 
 
 # --- processes ------------------------------------------------------------------------------
+
+
+def stored_pages(store: Path) -> int:
+    """Pages a run has stored so far (read while it writes: the store is in WAL mode)."""
+    try:
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=1) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM pages WHERE status != 'error'").fetchone()[0])
+    except sqlite3.Error:
+        return 0
 
 
 def descendants(pid: int) -> set[int]:

@@ -39,14 +39,6 @@ def _rows(out: Path) -> list[tuple[str, ...]]:
     return sorted(rows)
 
 
-def _stored_pages(store: Path) -> int:
-    try:
-        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=1) as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM pages WHERE status != 'error'").fetchone()[0])
-    except sqlite3.Error:
-        return 0
-
-
 def kill_resume(work: Path) -> Result:
     """SIGKILL the whole run (workers too) each time a new page is stored, three times; then finish."""
     inputs = _pages(work / "in")
@@ -57,11 +49,11 @@ def kill_resume(work: Path) -> Result:
     store = work / "killed" / "petition.sqlite"
     kills, stored = 0, []
     for _ in range(3):
-        before = _stored_pages(store)
+        before = kit.stored_pages(store)
         proc = subprocess.Popen(_process(inputs, work / "killed"), start_new_session=True,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 300
-        while proc.poll() is None and _stored_pages(store) <= before and time.monotonic() < deadline:
+        while proc.poll() is None and kit.stored_pages(store) <= before and time.monotonic() < deadline:
             time.sleep(0.2)
         tree = kit.descendants(proc.pid) | {proc.pid}
         if proc.poll() is None:
@@ -69,7 +61,7 @@ def kill_resume(work: Path) -> Result:
             kills += 1
         proc.wait()
         kit.kill_all(tree)
-        stored.append(_stored_pages(store))
+        stored.append(kit.stored_pages(store))
     final = kit.run(_process(inputs, work / "killed"))
     got = _rows(work / "killed")
     ok = whole.returncode in (0, 1) and final.returncode == whole.returncode and got == expected and kills == 3
