@@ -13,15 +13,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from scanner.register.common import true_runs
+
 #: Gaps (mm) a stroke may have along its length and stay one (the cut that removing a
 #: column rule leaves in it).
 STROKE_GAP_MM = 2.0
-
-
-def spans(flags: np.ndarray) -> list[tuple[int, int]]:
-    """[a, b) runs of True in a 1-D boolean array."""
-    d = np.diff(np.concatenate(([0], flags.astype(np.int8), [0])))
-    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
 
 
 def joined(runs: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
@@ -41,7 +37,7 @@ def _straight_runs(band: np.ndarray, k: float) -> list[tuple[int, int]]:
     vk = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, round(1.0 * k))))
     hk = cv2.getStructuringElement(cv2.MORPH_RECT, (round(15 * k), 1))
     runs = cv2.morphologyEx(cv2.dilate(band, vk), cv2.MORPH_OPEN, hk)
-    return joined(spans(np.asarray(runs.any(axis=0))), round(STROKE_GAP_MM * k))
+    return joined(true_runs(np.asarray(runs.any(axis=0))), round(STROKE_GAP_MM * k))
 
 
 def crossed_rows(
@@ -62,7 +58,7 @@ def crossed_rows(
             continue
         # a crossing-out lies within the columns holding ink: no long enough span, none here
         inked = cv2.reduce(band, 0, cv2.REDUCE_MAX).ravel() > 0
-        if not any(b - a >= min_mm * k for a, b in joined(spans(inked), round(STROKE_GAP_MM * k))):
+        if not any(b - a >= min_mm * k for a, b in joined(true_runs(inked), round(STROKE_GAP_MM * k))):
             continue
         need = [min(cell_mm * k, 0.5 * (c[2] - c[0])) for c in row]
         if any(_through_two(a + x0, b + x0, row, need, min_mm * k) for a, b in _straight_runs(band, k)):

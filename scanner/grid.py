@@ -274,7 +274,7 @@ def _partial(rules: Rules, y: float, k: float) -> bool:
     if not rules.cover:
         return False
     i = int(np.argmin([abs(r - y) for r in rules.ys]))
-    return abs(rules.ys[i] - y) <= 1.5 * k and rules.cover[i] < 0.8 * max(rules.cover)
+    return abs(rules.ys[i] - y) <= 1.5 * k and rules.cover[i] < FULL_RULE_SHARE * max(rules.cover)
 
 
 def _completed_columns(reg: Registered, ys: list[float], found: list[float], form: Form) -> list[float] | None:
@@ -294,6 +294,9 @@ def _completed_columns(reg: Registered, ys: list[float], found: list[float], for
     return edges
 
 
+#: A rule covering at least this share of what the longest rule covers is printed across the
+#: table; one covering less is partial (a group title's rule, a row of bold labels, a stroke).
+FULL_RULE_SHARE = 0.8
 #: A gap this far (in pitches) from a whole number of lines leaves its line count unsure.
 PITCH_DOUBT = 0.22
 #: Cost of each rule a pitch candidate says was lost (against the misfit it explains).
@@ -352,7 +355,7 @@ def _hinted_pitch(
     if hp < 4.0 * k or abs(hp - pitch) < 0.1 * pitch:
         return None
     full = max(cover[1:])
-    printed = [y for y, c in zip(out[2:], cover[2:], strict=True) if c >= 0.8 * full]
+    printed = [y for y, c in zip(out[2:], cover[2:], strict=True) if c >= FULL_RULE_SHARE * full]
     # the lines the rules found, or the hint's when more (a table without one inner rule left)
     lines = max(round((bottom - out[1]) / pitch), hint)
     if len(printed) - 1 >= 0.5 * (lines - 1):  # most rules are there: they decide, not the hint
@@ -413,7 +416,7 @@ def split_rows(rules: Rules, k: float, hint: int | None = None) -> RowSplit:
     gaps = np.diff(out[1:])
     pitch = row_pitch(gaps.tolist(), 4.0 * k)
     hinted = _hinted_pitch(out, out_cover, pitch, rules.v_span, hint, k)
-    if hinted is None and len(out) >= 4 and out_cover[1] < 0.8 * max(out_cover[2:]):
+    if hinted is None and len(out) >= 4 and out_cover[1] < FULL_RULE_SHARE * max(out_cover[2:]):
         # a partial rule inside the header (a row of bold labels, a sub-header's rule) is
         # not its bottom when the full rule under it, less than a line below, fits the hint
         alt, alt_cover = out[:1] + out[2:], out_cover[:1] + out_cover[2:]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from scanner.forms import Form
+from scanner.register.common import true_runs
 
 #: Ink darker than this (flattened page) is printed or written.
 DARK = 150
@@ -25,11 +26,6 @@ MIN_COLUMN_GAP_MM = 2.0
 GAP_RATIO = 1.3
 
 
-def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
-    d = np.diff(np.concatenate(([0], flags.astype(np.int8), [0])))
-    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
-
-
 def label_gaps(
     gray: np.ndarray, top: float, bottom: float, left: float, right: float, k: float
 ) -> list[tuple[int, int]]:
@@ -39,7 +35,7 @@ def label_gaps(
     if y1 - y0 < 3 or x1 - x0 < 10:
         return []
     inked = (gray[y0:y1, x0:x1] < DARK).sum(axis=0) > 0
-    runs = _runs(inked)
+    runs = true_runs(inked)
     merged: list[tuple[int, int]] = []
     for a, b in runs:
         if merged and a - merged[-1][1] < WORD_GAP_MM * k:
@@ -61,7 +57,7 @@ def _quietest(gray: np.ndarray, ys: list[float], a: int, b: int, k: float) -> fl
     if prof.size == 0:
         return (a + b) / 2
     low = prof.min()
-    quiet = _runs(prof <= low)
+    quiet = true_runs(prof <= low)
     mid = (b - a) / 2
     c0, c1 = min(quiet, key=lambda r: abs((r[0] + r[1]) / 2 - mid))
     return a + (c0 + c1 - 1) / 2

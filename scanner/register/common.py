@@ -9,6 +9,12 @@ import numpy as np
 BLANK_INK_SHARE = 0.0015
 
 
+def true_runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """[a, b) runs of True in a 1-D boolean array."""
+    d = np.diff(np.concatenate(([0], flags.astype(np.int8), [0])))
+    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
+
+
 def background(gray: np.ndarray) -> np.ndarray:
     """Paper brightness at 1/8 of the resolution (local maximum, smoothed): what ``flatten`` divides by."""
     small = cv2.pyrDown(cv2.pyrDown(cv2.pyrDown(gray)))

@@ -279,7 +279,7 @@ def _through_rules(vb: np.ndarray, ys: list[float], xs: list[float], px_per_mm: 
     return kept if len(kept) >= 2 else xs
 
 
-#: A vertical rule whose ink is under this share of the table's usual rule darkness is no printed rule.
+#: A vertical rule darker than the paper by under this share of both its neighbours' darkness is no printed rule.
 FAINT_RULE_SHARE = 0.3
 
 
