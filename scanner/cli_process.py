@@ -109,9 +109,8 @@ def _run(opts: ProcessOptions) -> RunSummary:
 
     from scanner.diskerrors import OutputError, output_error
     from scanner.process import run_process
-    from scanner.store import DEFAULT_STORE_NAME
 
-    store_path = opts.store_path or opts.out_dir / DEFAULT_STORE_NAME
+    store_path = opts.store
     try:
         return run_process(opts)
     except (OSError, sqlite3.Error) as exc:

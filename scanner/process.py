@@ -47,6 +47,13 @@ class ProcessOptions:
     quiet: bool = False
     thresholds_path: Path | None = None
 
+    @property
+    def store(self) -> Path:
+        """The batch store the run writes: ``--store``, else the one in the output folder."""
+        from scanner.store.base import DEFAULT_STORE_NAME
+
+        return self.store_path or self.out_dir / DEFAULT_STORE_NAME
+
 
 @dataclass
 class PageFailureNote:
@@ -104,7 +111,7 @@ def run_process(opts: ProcessOptions) -> RunSummary:
         if not p.exists():
             raise UsageError(f"{p}: no such file or folder")
     opts.out_dir.mkdir(parents=True, exist_ok=True)
-    store_path = opts.store_path or (opts.out_dir / "petition.sqlite")
+    store_path = opts.store
     forms = list(registry.by_name.values())
     against = load_against(opts.against, dict(opts.against_map), forms) if opts.against else None
     store = Store.open(store_path)
