@@ -208,3 +208,29 @@ def test_labels_printed_on_two_lines_are_all_header() -> None:
     _, table, lines = _read(img)
     assert len(lines) == 16 and _written(lines) == ROWS
     assert not table.doubtful
+
+
+def test_lines_whose_number_rests_on_the_hint_reach_review_csv_flagged(tmp_path) -> None:
+    """End to end through ``process``: a doubtful line number is never a clean row."""
+    import csv
+
+    import yaml
+
+    from pipeline import main
+
+    img, _ = foreign_page(WRITTEN, form=FORM, lost_rules=tuple(range(15)))
+    cv2.imwrite(str(tmp_path / "fax.png"), img)
+    (tmp_path / "form.yaml").write_text(yaml.safe_dump(FORM.model_dump(mode="json", exclude_unset=True)),
+                                        encoding="utf-8")
+    code = main(["process", str(tmp_path / "fax.png"), "--form", str(tmp_path / "form.yaml"),
+                 "--out", str(tmp_path / "out"), "--workers", "1", "-q"])
+    assert code == 0
+
+    def rows(name: str) -> list[dict[str, str]]:
+        with (tmp_path / "out" / name).open(encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    assert rows("clean.csv") == []
+    review = rows("review.csv")
+    assert sorted(int(r["row"]) for r in review) == ROWS
+    assert all("row_uncertain" in r["flags"].split(";") for r in review)
