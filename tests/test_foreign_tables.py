@@ -181,6 +181,24 @@ def test_the_shadow_edge_of_a_fold_through_the_table_is_no_column_rule() -> None
     assert np.abs(got - want).max() < 0.01
 
 
+def test_a_dotted_column_rule_a_fax_broke_up_is_a_printed_rule_and_a_crease_is_not() -> None:
+    """The faint-rule test looks at where a rule is darkest: a fax leaves dotted rules as
+    sparse dots (most of their length paper), a crease is faint all along."""
+    from scanner.register.lines import _printed_dark
+
+    k = 4.0  # px per mm, the analysis resolution
+    gray = np.full((800, 600), 250, np.uint8)
+    ys = [40.0, 760.0]
+    for x in (50, 550):  # the frame
+        gray[40:761, x - 2 : x + 2] = 0
+    gray[40:761, 200] = 140  # an inner rule printed solid
+    gray[40:761:3, 300] = 30  # a dotted rule the fax left as one dark px in three
+    gray[40:761:3, 301] = 30
+    gray[40:761, 420] = 232  # a crease's edge: barely darker than the paper, all along
+    kept = _printed_dark(gray, ys, [50.0, 200.0, 300.0, 420.0, 550.0], k)
+    assert kept == [50.0, 200.0, 300.0, 550.0]
+
+
 def test_a_table_that_lost_every_inner_rule_is_read_at_the_hint_and_sent_to_review() -> None:
     img, _ = foreign_page(WRITTEN, form=FORM, lost_rules=tuple(range(15)))
     _, table, lines = _read(img)

@@ -300,7 +300,9 @@ def _printed_dark(gray: np.ndarray, ys: list[float], xs: list[float], px_per_mm:
     reach = max(1, round(0.8 * px_per_mm))  # a rule left slightly slanted stays in its strip
     for x in xs:
         strip = gray[y0:y1, _around(x, W, reach)].min(axis=1)
-        dips.append(max(0.0, paper - float(np.median(strip))))
+        # where the rule is darkest: a fax breaks a printed rule into dashes (over half its
+        # length may be gone), a crease's edge is faint all along
+        dips.append(max(0.0, paper - float(np.percentile(strip, 25))))
     # against its neighbours: a photo's light and focus change across the page, slowly
     kept = [
         x for i, x in enumerate(xs)
