@@ -400,6 +400,8 @@ def split_rows(rules: Rules, k: float, hint: int | None = None) -> RowSplit:
         return RowSplit(ys)
     heights = np.diff(ys)
     med = float(np.median(heights))
+    if hint and med > 2.0 * (ys[-1] - ys[1]) / hint:
+        med = (ys[-1] - ys[1]) / hint  # most inner rules lost (a fax): a few gaps of many lines each
     if heights[0] < 0.35 * med:  # a rule just above the header (an underlined title, a frame)
         ys, cover = ys[1:], cover[1:]
     ys, cover = _without_midline_strokes(ys, cover)

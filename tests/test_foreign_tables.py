@@ -206,6 +206,25 @@ def test_a_table_that_lost_every_inner_rule_is_read_at_the_hint_and_sent_to_revi
     assert table.doubtful == frozenset(range(16))  # the numbers rest on the hint alone
 
 
+def test_the_header_stays_when_a_fax_kept_only_two_partial_inner_rules() -> None:
+    """The rules a shaded fax left (seed 9300): the header, two partial rules, the bottom.
+
+    Each gap left is many lines long, so the header is short beside them: it is not a
+    stray rule above the table (which made the header 11 lines tall and the rest 18
+    slivers), and the hint's 18 lines of 12 mm fit every rule found."""
+    from scanner.grid import split_rows
+    from scanner.register.lines import Rules
+
+    k = 4.0
+    mm = (46.0, 57.0, 189.0, 248.9, 273.0)
+    rules = Rules(tuple(y * k for y in mm), (8.0 * k, 202.0 * k), (1.0, 1.0, 0.43, 0.42, 1.0),
+                  (46.0 * k, 273.6 * k))
+    split = split_rows(rules, k, hint=18)
+    assert split.ys[:2] == [46.0 * k, 57.0 * k]
+    assert np.allclose(np.diff(split.ys[1:]), 12.0 * k, atol=0.1 * k)
+    assert split.doubtful == frozenset(range(18))  # on the hint alone: every line to review
+
+
 def test_a_line_crossed_out_through_the_column_rules_is_crossed_out() -> None:
     img, truth = foreign_page(WRITTEN, form=FORM)
     for x in truth.col_edges_mm:  # column rules printed 1 mm thick (the cut they leave in a stroke is wide)

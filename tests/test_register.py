@@ -253,6 +253,25 @@ def test_page_corner_in_shade_is_put_back_where_the_sides_meet() -> None:
     assert np.abs(quad - corners).max() < 12
 
 
+def test_sheet_lit_from_one_side_keeps_its_shaded_corner() -> None:
+    """A photo lit from the right: the sheet's far corner falls below the one threshold
+    that tells paper from desk (the desk beside the lit side is brighter than it), yet it
+    stands out from the desk next to it; the corner is the sheet's, not where the light fell."""
+    from scanner.register.foreign import find_page_quad
+
+    h, w = 1500, 2000
+    xx, yy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    light = 0.55 + 0.45 * np.clip((xx / w + yy / h) / 1.4, 0, 1)  # dim at the top left
+    desk = np.full((h, w), 200, np.float32)
+    paper = np.zeros((h, w), np.uint8)
+    corners = np.array([[300, 200], [1750, 330], [1650, 1400], [180, 1300]], dtype=np.int32)
+    cv2.fillConvexPoly(paper, corners, 1)
+    img = np.where(paper > 0, 250 * light, desk * light * 0.92).astype(np.uint8)
+    quad = find_page_quad(cv2.GaussianBlur(img, (0, 0), 2.0))
+    assert quad is not None
+    assert np.abs(quad - corners).max() < 12
+
+
 @pytest.mark.parametrize("flip", [None, 0, 1], ids=["as-is", "upside-down", "mirrored"])
 def test_light_background_merged_with_the_sheet_is_not_taken_for_paper(flip: int | None) -> None:
     """A photo where a lit part of a light desk is as bright as the paper and runs from the

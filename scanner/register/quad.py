@@ -30,6 +30,9 @@ MIN_REGION_SHARE = 0.8
 #: line are pieces of one edge (split by a bite of shade or a blob of merged background).
 SAME_LINE_DEG = 4.0
 SAME_LINE_SHARE = 0.01
+#: Gray levels above its neighbourhood's mean that make a pixel below the global
+#: threshold paper in shade (a smooth lighting gradient over a desk stays under it).
+SHADE_LIFT = 12.0
 
 
 def find_page_quad(gray: np.ndarray, levels: list[np.ndarray] | None = None) -> np.ndarray | None:
@@ -41,6 +44,7 @@ def find_page_quad(gray: np.ndarray, levels: list[np.ndarray] | None = None) -> 
     small, f = halved(levels if levels else [gray], 800, 1.5)
     blur = cv2.GaussianBlur(small, (5, 5), 0)
     _, bright = cv2.threshold(blur, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    bright = _with_shaded_paper(blur, bright)
     bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
     contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
@@ -63,6 +67,26 @@ def find_page_quad(gray: np.ndarray, levels: list[np.ndarray] | None = None) -> 
         if quad is None and touches:
             quad = _from_hull(hull, peri)
     return None if quad is None else _order(quad / f)
+
+
+def _with_shaded_paper(blur: np.ndarray, bright: np.ndarray) -> np.ndarray:
+    """``bright`` plus the paper in shade next to it.
+
+    A sheet lit from one side can fall below the global threshold over a whole
+    corner, a cut the hull cannot bridge. Paper there is still brighter than what it
+    lies on beside it, so what stands out from its neighbourhood and touches the bright
+    region is paper too: the band along the sheet's shaded edges, whose outline then
+    encloses the shaded part. Light patches of the desk away from the sheet stay out.
+    """
+    win = max(31, round(min(blur.shape[:2]) / 6)) | 1
+    local = cv2.blur(blur.astype(np.float32), (win, win))
+    lifted = (blur.astype(np.float32) > local + SHADE_LIFT).astype(np.uint8) * 255
+    either = cv2.bitwise_or(bright, lifted)
+    n, labels = cv2.connectedComponents(either, connectivity=8)
+    if n <= 2:
+        return either
+    on_bright = np.unique(labels[(bright > 0)])
+    return np.where(np.isin(labels, on_bright[on_bright > 0]), 255, 0).astype(np.uint8)
 
 
 def _from_sides(c: np.ndarray, peri: float, shape: tuple[int, int]) -> np.ndarray | None:
