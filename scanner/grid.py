@@ -250,8 +250,16 @@ def _header_above(reg: Registered, split: RowSplit, rules: Rules, form: Form) ->
     if len(bands) >= 2:
         above = header_share(reg.gray, bands[1][0], bands[1][1], x0, x1, form, k)
         if above >= HEADER_SHARE and above >= inside + 0.2:
-            notes = (*split.notes, "the labels stand above the table's first rule")
-            return RowSplit([bands[1][0], *ys], doubtful, notes)
+            # split again with the labels' top as the header's: the first rule found is then
+            # the first line's top, and a stroke through that line (a crossing-out) is judged
+            # like one through any other line instead of passing for the header's bottom
+            top = bands[1][0]
+            framed = replace(rules, ys=(top, *rules.ys), cover=(1.0, *rules.cover))
+            again = split_rows(framed, k, form.rows_per_page, header_top=True)
+            notes = (*again.notes, "the labels stand above the table's first rule")
+            if again.ys[:2] == [top, ys[0]]:
+                return replace(again, notes=notes)
+            return RowSplit([top, *ys], doubtful, (*split.notes, notes[-1]))
     if len(ys) >= 4 and (inside < HEADER_SHARE or _partial(rules, ys[1], k)):
         # the second band holds the labels' other line when most words read there are label
         # words (handwriting read by Tesseract gives none)
@@ -384,7 +392,7 @@ def _without_midline_strokes(ys: list[float], cover: list[float]) -> tuple[list[
     return [y for y, k in zip(ys, keep, strict=True) if k], [c for c, k in zip(cover, keep, strict=True) if k]
 
 
-def split_rows(rules: Rules, k: float, hint: int | None = None) -> RowSplit:
+def split_rows(rules: Rules, k: float, hint: int | None = None, header_top: bool = False) -> RowSplit:
     """Horizontal rules from the header's top down, one per row boundary.
 
     Two candidates closer than a line (a crossing-out or an underline running
@@ -393,7 +401,8 @@ def split_rows(rules: Rules, k: float, hint: int | None = None) -> RowSplit:
     holding several lines (rules lost to a fax or a light scan) are split at the
     table's pitch, and the frame's vertical rules reaching below the last rule
     found add the lines whose bottom rule was lost. Where a gap is not close to
-    a whole number of lines, every line from it down is doubtful.
+    a whole number of lines, every line from it down is doubtful. ``header_top``:
+    the first rule is known to be the header's top (the labels' band, found above).
     """
     ys, cover = list(rules.ys), list(rules.cover)
     if len(ys) < 3:
@@ -402,7 +411,7 @@ def split_rows(rules: Rules, k: float, hint: int | None = None) -> RowSplit:
     med = float(np.median(heights))
     if hint and med > 2.0 * (ys[-1] - ys[1]) / hint:
         med = (ys[-1] - ys[1]) / hint  # most inner rules lost (a fax): a few gaps of many lines each
-    if heights[0] < 0.35 * med:  # a rule just above the header (an underlined title, a frame)
+    if heights[0] < 0.35 * med and not header_top:  # a rule just above the header (an underlined title)
         ys, cover = ys[1:], cover[1:]
     ys, cover = _without_midline_strokes(ys, cover)
     out, out_cover = [ys[0]], [cover[0]]

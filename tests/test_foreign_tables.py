@@ -239,6 +239,24 @@ def test_a_line_crossed_out_through_the_column_rules_is_crossed_out() -> None:
     assert _written(lines) == ROWS
 
 
+def test_a_crossed_out_first_line_under_labels_printed_above_the_table() -> None:
+    # no rule above the labels; line 1 (DUPONT) struck through with a ruler across the table, a
+    # third of the way down: that stroke passed for the header's bottom (a line too many, all shifted)
+    img, truth = foreign_page(WRITTEN, form=FORM)
+    top = round(truth.row_edges_mm[0] * K)
+    x0, x1 = round((truth.col_edges_mm[0] - 1) * K), round((truth.col_edges_mm[-1] + 1) * K)
+    img[top - round(0.8 * K) : top + round(0.8 * K), x0:x1] = 255
+    for x in truth.col_edges_mm:  # the column rules start at the first rule now
+        xp = round(x * K)
+        img[top - round(0.8 * K) : round(truth.row_edges_mm[1] * K) - round(0.3 * K), xp - 3 : xp + 4] = 255
+    y = round((truth.row_edges_mm[1] + 0.38 * (truth.row_edges_mm[2] - truth.row_edges_mm[1])) * K)
+    cv2.line(img, (x0 + round(3 * K), y), (x1 - round(3 * K), y + round(0.5 * K)), (40, 40, 40), round(0.4 * K))
+    _, table, lines = _read(img)
+    assert len(lines) == 16 and _written(lines) == ROWS
+    assert [ln.row for ln in lines if ln.crossed_out] == [1]
+    assert not table.doubtful
+
+
 def test_labels_printed_on_two_lines_are_all_header() -> None:
     # the upper line of labels leaves a partial rule (their baseline) across the header
     img, _ = foreign_page(WRITTEN, form=FORM, two_line_labels=True)
