@@ -4,8 +4,8 @@ The line goes through :class:`scanner.ocr.rapid.RapidEngine`'s own network
 (``_infer``); a Viterbi pass over the blank-interleaved label sequence gives
 each character its frames, and frames map to image columns as in
 ``scanner.ocr.rapid._char_columns``. Spaces of the transcription are not
-labels (the network emits them unreliably): word boundaries are the whitest
-image column between the last frame of one word and the first of the next.
+labels (the network emits them unreliably). Cutting words at the gaps between
+characters is not written yet.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ class Alignment:
     posteriors: list[float]  #: best frame probability of the character's class, per character
     frames: int
     width: int  #: image columns
+    input_columns: int  #: columns of the image as the network saw it (``_input_columns``)
 
     @property
     def mean_posterior(self) -> float:
@@ -32,12 +33,6 @@ class Alignment:
     def column(self, frame: float) -> float:
         """Image column at the left edge of ``frame``."""
         return frame * FRAME_COLUMNS * self.width / self.input_columns
-
-    @property
-    def input_columns(self) -> int:
-        return self._input_columns
-
-    _input_columns: int = 0
 
 
 class Aligner:
@@ -60,8 +55,8 @@ class Aligner:
             return None
         if probs is None:
             probs = self.posteriors(image)
-        frames = _input_columns(image) // FRAME_COLUMNS + (1 if _input_columns(image) % FRAME_COLUMNS else 0)
-        frames = min(frames, probs.shape[0])
+        columns = _input_columns(image)
+        frames = min(-(-columns // FRAME_COLUMNS), probs.shape[0])
         probs = probs[:frames]
         labels = [self.index[c] for c in chars]
         path = viterbi(np.log(np.maximum(probs, 1e-12)), labels)
@@ -73,9 +68,7 @@ class Aligner:
             ts = [t for t, s in enumerate(path) if s == 2 * k + 1]
             spans.append((ts[0], ts[-1]))
             post.append(float(probs[ts, lab].max()))
-        al = Alignment(chars, spans, post, frames, image.shape[1])
-        object.__setattr__(al, "_input_columns", _input_columns(image))
-        return al
+        return Alignment(chars, spans, post, frames, image.shape[1], columns)
 
 
 def viterbi(logp: np.ndarray, labels: list[int], blank: int = 0) -> list[int] | None:
