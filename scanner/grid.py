@@ -253,13 +253,12 @@ def _header_above(reg: Registered, split: RowSplit, rules: Rules, form: Form) ->
             # split again with the labels' top as the header's: the first rule found is then
             # the first line's top, and a stroke through that line (a crossing-out) is judged
             # like one through any other line instead of passing for the header's bottom
-            top = bands[1][0]
+            top, note = bands[1][0], "the labels stand above the table's first rule"
             framed = replace(rules, ys=(top, *rules.ys), cover=(1.0, *rules.cover))
             again = split_rows(framed, k, form.rows_per_page, header_top=True)
-            notes = (*again.notes, "the labels stand above the table's first rule")
             if again.ys[:2] == [top, ys[0]]:
-                return replace(again, notes=notes)
-            return RowSplit([top, *ys], doubtful, (*split.notes, notes[-1]))
+                return replace(again, notes=(*again.notes, note))
+            return RowSplit([top, *ys], doubtful, (*split.notes, note))
     if len(ys) >= 4 and (inside < HEADER_SHARE or _partial(rules, ys[1], k)):
         # the second band holds the labels' other line when most words read there are label
         # words (handwriting read by Tesseract gives none)
@@ -409,8 +408,9 @@ def split_rows(rules: Rules, k: float, hint: int | None = None, header_top: bool
         return RowSplit(ys)
     heights = np.diff(ys)
     med = float(np.median(heights))
-    if hint and med > 2.0 * (ys[-1] - ys[1]) / hint:
-        med = (ys[-1] - ys[1]) / hint  # most inner rules lost (a fax): a few gaps of many lines each
+    hint_line = (ys[-1] - ys[1]) / hint if hint else None
+    if hint_line is not None and med > 2.0 * hint_line:
+        med = hint_line  # most inner rules lost (a fax): a few gaps of many lines each
     if heights[0] < 0.35 * med and not header_top:  # a rule just above the header (an underlined title)
         ys, cover = ys[1:], cover[1:]
     ys, cover = _without_midline_strokes(ys, cover)

@@ -7,14 +7,19 @@ orientation, and a rows_per_page hint that the sheets often contradict).
 
 from __future__ import annotations
 
+import csv
+
 import cv2
 import numpy as np
 import pytest
+import yaml
 
+from pipeline import main
 from scanner.errors import PageError
 from scanner.forms import Column, ColumnType, Form, FormRegistry
-from scanner.grid import row_pitch
+from scanner.grid import row_pitch, split_rows
 from scanner.model import PageImage, PageRef
+from scanner.register.lines import Rules, _printed_dark
 from scanner.sheet import read_layout
 from tests.sheets import FOREIGN_FORM, foreign_page
 
@@ -184,8 +189,6 @@ def test_the_shadow_edge_of_a_fold_through_the_table_is_no_column_rule() -> None
 def test_a_dotted_column_rule_a_fax_broke_up_is_a_printed_rule_and_a_crease_is_not() -> None:
     """The faint-rule test looks at where a rule is darkest: a fax leaves dotted rules as
     sparse dots (most of their length paper), a crease is faint all along."""
-    from scanner.register.lines import _printed_dark
-
     k = 4.0  # px per mm, the analysis resolution
     gray = np.full((800, 600), 250, np.uint8)
     ys = [40.0, 760.0]
@@ -212,9 +215,6 @@ def test_the_header_stays_when_a_fax_kept_only_two_partial_inner_rules() -> None
     Each gap left is many lines long, so the header is short beside them: it is not a
     stray rule above the table (which made the header 11 lines tall and the rest 18
     slivers), and the hint's 18 lines of 12 mm fit every rule found."""
-    from scanner.grid import split_rows
-    from scanner.register.lines import Rules
-
     k = 4.0
     mm = (46.0, 57.0, 189.0, 248.9, 273.0)
     rules = Rules(tuple(y * k for y in mm), (8.0 * k, 202.0 * k), (1.0, 1.0, 0.43, 0.42, 1.0),
@@ -267,12 +267,6 @@ def test_labels_printed_on_two_lines_are_all_header() -> None:
 
 def test_lines_whose_number_rests_on_the_hint_reach_review_csv_flagged(tmp_path) -> None:
     """End to end through ``process``: a doubtful line number is never a clean row."""
-    import csv
-
-    import yaml
-
-    from pipeline import main
-
     img, _ = foreign_page(WRITTEN, form=FORM, lost_rules=tuple(range(15)))
     cv2.imwrite(str(tmp_path / "fax.png"), img)
     (tmp_path / "form.yaml").write_text(yaml.safe_dump(FORM.model_dump(mode="json", exclude_unset=True)),
