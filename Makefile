@@ -9,7 +9,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-fra tesseract-ocr-osd poppler-utils 
 	chromium chromium-driver
 STAMP := $(VENV)/.installed
 
-.PHONY: run test system venv lint typecheck bench eval eval-zoo samples reliability clean
+.PHONY: run test system venv lint typecheck bench eval eval-zoo eval-real samples reliability clean
 
 run: system $(STAMP)
 	@# The demo set holds a damaged file and a page that is not a petition on purpose:
@@ -58,6 +58,14 @@ ZOO_HELD_OUT ?= two-line-header,mid-page,big-8,comb-postcode
 eval-zoo: $(STAMP)
 	$(BIN)/python -m samples.generate --preset zoo --seed $(ZOO_SEED) --out gen/zoo-$(ZOO_SEED)
 	$(BIN)/python tools/eval_zoo.py gen/zoo-$(ZOO_SEED) --held-out $(ZOO_HELD_OUT) --markdown gen/zoo-$(ZOO_SEED)/table.md
+
+# Real handwriting, crop level (issue 20, docs/ACCURACY.md): words cut from the Copiste d'un
+# jour lines, MNIST postcodes, composed e-mails, writer-held-out; the test split is the figure.
+# Reads ../shared/handwriting (HANDWRITING=... elsewhere); 2 workers by default.
+HANDWRITING ?= $(or $(PETITION_HANDWRITING),../shared/handwriting)
+EVAL_REAL_WORKERS ?= 2
+eval-real: $(STAMP)
+	$(BIN)/python tools/eval_real.py --data $(HANDWRITING) --split both --workers $(EVAL_REAL_WORKERS) --json gen/eval-real.json
 
 # Issue 18's probes (bad inputs, faults, kills, hostile requests): one line per probe.
 # RELIABILITY_ARGS=--fast for the quick ones (CI runs those: tests/test_reliability.py).

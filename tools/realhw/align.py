@@ -4,8 +4,8 @@ The line goes through :class:`scanner.ocr.rapid.RapidEngine`'s own network
 (``_infer``); a Viterbi pass over the blank-interleaved label sequence gives
 each character its frames, and frames map to image columns as in
 ``scanner.ocr.rapid._char_columns``. Spaces of the transcription are not
-labels (the network emits them unreliably). Cutting words at the gaps between
-characters is not written yet.
+labels (the network emits them unreliably). Words are cut at the gaps between
+characters by :mod:`tools.realhw.words`.
 """
 
 from __future__ import annotations
