@@ -11,7 +11,7 @@ through several cells marks a crossed-out line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -20,6 +20,7 @@ from scanner.crossed import crossed_rows
 from scanner.forms import ColumnType, Form
 from scanner.layout import Box, sheet_layout
 from scanner.model import Cell, Registered, Table
+from scanner.template import TemplateOptions, printed_template
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,7 @@ class CellOptions:
     min_extent_mm: float = 1.2  #: ...and one stroke at least this long
     cross_min_mm: float = 40.0  #: a crossing-out stroke is at least this long
     cross_cell_mm: float = 8.0  #: ...and runs at least this far in each of two cells
-    printed_share: float = 0.6  #: ink at the same place in this share of a column's cells is printed
-    printed_min_rows: int = 4  #: ...judged only on tables with at least this many lines
-    printed_slack_px: int = 2  #: registration wobble between the lines of one column
-    printed_shift_mm: float = 1.0  #: each cell's print is looked for this far from the column's place
+    template: TemplateOptions = field(default_factory=TemplateOptions)  #: what counts as printed
     printed_small_mm: float = 3.0  #: a stroke this small within 1.5 mm of a column's print is print
 
 
@@ -253,92 +251,6 @@ def _even_paper(region: _Region, cores: list[list[tuple[int, int, int, int]]]) -
             cv2.convertScaleAbs(band, dst=band, alpha=255.0 / level)
 
 
-def _window(img: np.ndarray, ox: int, oy: int, w: int, h: int) -> np.ndarray:
-    """The h x w window of ``img`` at (ox, oy), zeros where it leaves the image."""
-    out = np.zeros((h, w), img.dtype)
-    H, W = img.shape
-    a, b, c, d = max(ox, 0), min(ox + w, W), max(oy, 0), min(oy + h, H)
-    if a < b and c < d:
-        out[c - oy : d - oy, a - ox : b - ox] = img[c:d, a:b]
-    return out
-
-
-def _printed_template(
-    ink: np.ndarray, cores: list[list[tuple[int, int, int, int]]], opt: CellOptions, k: float
-) -> np.ndarray:
-    """Ink printed in the cells: what lies at the same place in most cells of a column.
-
-    A sheet the tool did not print may carry check boxes, comb boxes, line
-    numbers or dotted guides in every line; a handwritten stroke is never at the
-    same place on most lines, so the pixels inked in most of a column's cells
-    (aligned on the cells' centres, with a little slack) are the printed part.
-    Empty mask when the table has too few lines to tell.
-    """
-    out = np.zeros(ink.shape, np.uint8)
-    nrows = len(cores)
-    if nrows < opt.printed_min_rows:
-        return out
-    need = max(3, int(np.ceil(opt.printed_share * nrows)))
-    slack = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * opt.printed_slack_px + 1,) * 2)
-    shift = max(1, round(opt.printed_shift_mm * k))
-    H, W = ink.shape
-    for j in range(len(cores[0])):
-        boxes = [row[j] for row in cores]
-        # one window as large as the largest cell, centred on each: lines split a pixel or two
-        # apart in height still compare their whole cells
-        w = max(b[2] - b[0] for b in boxes)
-        h = max(b[3] - b[1] for b in boxes)
-        if w < 4 or h < 4:
-            continue
-        count = np.zeros((h, w), np.uint16)
-        origins = []
-        for x0, y0, x1, y1 in boxes:
-            ox, oy = (x0 + x1 - w) // 2, (y0 + y1 - h) // 2
-            origins.append((ox, oy))
-            count += cv2.dilate(_window(ink, ox, oy, w, h), slack) > 0
-        seen = (count >= need).astype(np.uint8) * 255
-        if not seen.any():
-            continue
-        common = np.asarray(cv2.dilate(seen, slack), np.uint8)
-        model = (seen > 0).astype(np.float32)
-        for (ox, oy), (x0, y0, x1, y1) in zip(origins, boxes, strict=True):
-            # each cell's print found where it lies: a line split a little high or low moves
-            # the cell's centre against its boxes by more than the slack
-            around = (_window(ink, ox - shift, oy - shift, w + 2 * shift, h + 2 * shift) > 0).astype(np.float32)
-            fit = cv2.matchTemplate(around, model, cv2.TM_CCORR)
-            dy, dx = (int(v) for v in np.unravel_index(int(np.argmax(fit)), fit.shape))
-            if fit[dy, dx] <= 1.05 * fit[shift, shift]:  # no clearly better place: the centre
-                dy, dx = shift, shift
-            ox, oy = int(ox + dx - shift), int(oy + dy - shift)
-            # back into the cell itself only (the window may reach into the neighbours)
-            a, b = max(x0, 0), min(x1, W)
-            c, d = max(y0, 0), min(y1, H)
-            part = _window(common, a - ox, c - oy, b - a, d - c)
-            cv2.bitwise_or(out[c:d, a:b], part, dst=out[c:d, a:b])
-    return out
-    need = max(3, int(np.ceil(opt.printed_share * nrows)))
-    slack = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * opt.printed_slack_px + 1,) * 2)
-    for j in range(len(cores[0])):
-        boxes = [row[j] for row in cores]
-        w = min(b[2] - b[0] for b in boxes)
-        h = min(b[3] - b[1] for b in boxes)
-        if w < 4 or h < 4:
-            continue
-        count = np.zeros((h, w), np.uint16)
-        origins = []
-        for x0, y0, x1, y1 in boxes:
-            ox, oy = (x0 + x1 - w) // 2, (y0 + y1 - h) // 2
-            origins.append((ox, oy))
-            count += cv2.dilate(ink[oy : oy + h, ox : ox + w], slack) > 0
-        seen = (count >= need).astype(np.uint8) * 255
-        if not seen.any():
-            continue
-        common = np.asarray(cv2.dilate(seen, slack), np.uint8)
-        for ox, oy in origins:
-            cv2.bitwise_or(out[oy : oy + h, ox : ox + w], common, dst=out[oy : oy + h, ox : ox + w])
-    return out
-
-
 def cut_cells(reg: Registered, table: Table, form: Form, opt: CellOptions | None = None) -> list[LineCells]:
     """Every data line of ``table`` with its cells (ruling removed) and empty/crossed-out flags."""
     opt = opt or CellOptions()
@@ -404,7 +316,7 @@ def cut_cells(reg: Registered, table: Table, form: Form, opt: CellOptions | None
     if foreign:
         # printed in the cells (boxes, numbers, guides): never writing; left out of the crops
         # too, except in tick-box cells, whose reader finds the printed square itself
-        tpl = _printed_template(ink, cores, opt, k)
+        tpl = printed_template(ink, cores, opt.template, k)
         beyond = np.bincount(lab[tpl[py, px] == 0], minlength=n)
         printed = (beyond < opt.min_ink_mm2 * k * k) & (beyond < area)
         # printed text that changes from line to line (line numbers "1" ... "10") is not at
@@ -429,7 +341,8 @@ def cut_cells(reg: Registered, table: Table, form: Form, opt: CellOptions | None
     unprinted_in = np.bincount(owner[own & ~printed], minlength=ncell)
     shared_ids = np.flatnonzero(shared)
 
-    crossed = crossed_rows(ink, cores, k, opt.cross_min_mm, opt.cross_cell_mm)
+    text_cells = [col.type not in (ColumnType.SIGNATURE, ColumnType.CHECKBOX) for col in form.columns]
+    crossed = crossed_rows(ink, cores, text_cells, k, opt.cross_min_mm, opt.cross_cell_mm)
     border = _border_strokes(mine, line_of, valid & stroke & (owner_col >= 0), nrows, ncol)
     cut = _Cutter(region, labels, owner, ncol, mx, my, opt)
     lines: list[LineCells] = []
@@ -534,5 +447,6 @@ class _Cutter:
             patch = image[by0:by1, bx0:bx1]
             marks["box_ink"] = float((patch < opt.weak).mean()) if patch.size else 0.0
         origin = (self.region.ox + x0, self.region.oy + y0)
-        return Cell(row=i, col=j, column=column, box=box, image=image, ink=ink, marks=marks, tick_box=tick_box,
-                    origin=origin)
+        return Cell(
+            row=i, col=j, column=column, box=box, image=image, ink=ink, marks=marks, tick_box=tick_box, origin=origin
+        )

@@ -40,24 +40,7 @@ def zoo_sheets(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     return out, json.loads((out / "truth.json").read_text(encoding="utf-8"))
 
 
-#: Known defects (issue 17 stays open on them): a crossed-out line these layouts' sheets show is
-#: not recognised as crossed out at this seed. Strict: the test fails once they are fixed.
-KNOWN_MISSES = {
-    "two-line-header": "a line crossed out freehand (a wavy stroke the fax broke) not recognised",
-    "mid-page": "a line crossed out freehand (a wavy stroke the fax broke) not recognised",
-}
-
-
-def _layouts() -> list[object]:
-    return [
-        pytest.param(lay.id, marks=pytest.mark.xfail(reason=KNOWN_MISSES[lay.id], strict=True))
-        if lay.id in KNOWN_MISSES
-        else lay.id
-        for lay in zoo.LAYOUTS
-    ]
-
-
-@pytest.mark.parametrize("layout", _layouts())
+@pytest.mark.parametrize("layout", [lay.id for lay in zoo.LAYOUTS])
 def test_every_layout_reads_every_written_line_and_no_empty_one(layout: str, zoo_sheets: tuple[Path, dict]) -> None:
     out, truth = zoo_sheets
     lay = zoo.layout(layout)
