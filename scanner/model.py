@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from scanner.ctc import Lattice
 from scanner.layout import Box
 
 
@@ -132,6 +133,9 @@ class OcrResult:
     #: other texts the engine nearly read: one character changed to its runner-up
     #: (postcodes; see RapidEngine). 75013 read 75018 is one of them.
     near_misses: tuple[str, ...] = ()
+    #: the recogniser's output for the cell, to score texts a field may hold
+    #: (see :mod:`scanner.ctc`); None from engines without one, and once pickled
+    lattice: Lattice | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass

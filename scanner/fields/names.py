@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import replace
 
 from scanner.fields.common import Reading, Vote, clean_spaces, vote
+from scanner.fields.lexicon import Listed, choose
 from scanner.model import OcrResult
 from scanner.refdata import RefData, name_key
 
@@ -24,6 +25,10 @@ LISTED_BONUS = 0.5  #: share of the remaining doubt a frequent listed first name
 SUGGESTION_CAP = 0.45  #: confidence ceiling of a value taken from the list, not from the ink
 FREQUENT_SCORE = 0.6  #: firstname_score from which a listed name may be suggested
 RARE_SCORE = 0.35  #: below this a listed name next to a frequent one is doubted
+#: Listed first names near each engine's reading scored under the recogniser's output.
+LEXICON_NEIGHBOURS = 30
+#: A listed first name's prior weight is its count to this power (tune split, real hands).
+LEXICON_COUNT_POWER = 0.2
 
 
 def normalise_name(text: str) -> tuple[str, bool, float]:
@@ -103,10 +108,28 @@ def _check_first_name(winner: Reading, ref: RefData) -> Reading | None:
     )
 
 
+def lexicon_first_name(candidates: list[OcrResult], ref: RefData) -> Reading | None:
+    """The listed first name near an engine's reading that the recogniser finds likeliest
+    (:mod:`scanner.fields.lexicon`), or None when a reading the list lacks wins."""
+    readings = [v for v, ok, _ in (normalise_name(c.text) for c in candidates) if ok]
+    names = dict.fromkeys(
+        name.upper() for value in readings for name, _ in ref.closest_firstnames(value, LEXICON_NEIGHBOURS)
+    )
+    names.update(dict.fromkeys(r for r in readings if ref.firstname_count(r) > 0))
+    listed = [Listed(n, (n,), ref.firstname_count(n) ** LEXICON_COUNT_POWER) for n in names]
+    choice = choose(candidates, listed, readings, engine="firstnames")
+    if choice is None:
+        return None
+    return Reading(choice.value, choice.confidence, True, choice.source, suggestions=choice.runners_up)
+
+
 def interpret_name(candidates: list[OcrResult], ref: RefData, first: bool) -> Vote | None:
     outcome = vote([read_name(c, ref, first) for c in candidates])
     if outcome is None or not first or not outcome.best.valid:
         return outcome
+    lexical = lexicon_first_name(candidates, ref)
+    if lexical is not None:
+        return Vote(best=lexical, confidence=lexical.confidence)
     checked = _check_first_name(outcome.best, ref)
     if checked is None:
         return outcome

@@ -30,6 +30,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from scanner.ctc import Lattice, Symbols, fold_symbol, lattice_of
 from scanner.errors import MissingDependencyError
 from scanner.forms import ColumnType
 from scanner.model import OcrResult
@@ -188,6 +189,7 @@ class RapidEngine:
         self._chars = np.array(characters, dtype=object)
         self._index = {c: i for i, c in enumerate(characters) if i > 0}
         self._allowed: dict[ColumnType, np.ndarray] = {}
+        self._symbols: dict[ColumnType, Symbols] = {}
         self._input = self._session.get_inputs()[0].name
         self._output = self._session.get_outputs()[0].name
 
@@ -204,6 +206,27 @@ class RapidEngine:
             cols = sorted(self._index[c] for c in chars if c in self._index)
             self._allowed[kind] = np.array([0, *cols], dtype=np.int64)
         return self._allowed[kind]
+
+    def _symbols_of(self, kind: ColumnType) -> Symbols:
+        """The symbols a lattice of ``kind`` scores, with their classes, and the fold
+        (:class:`scanner.ctc.Lattice`): both cases summed, and accents for names and towns."""
+        if kind not in self._symbols:
+            rules = rules_for(kind)
+            fold = "lower" if kind == ColumnType.EMAIL else "upper" if any(c.isalpha() for c in rules.alphabet) else ""
+            chars = list(dict.fromkeys(rules.alphabet + (" " if rules.spaces else "")))
+            pooled: dict[str, list[int]] = {}
+            for ch in chars:
+                key = fold_symbol(ch, fold)
+                if len(key) != 1:
+                    continue
+                if ch in self._index and self._index[ch] not in pooled.setdefault(key, []):
+                    pooled[key].append(self._index[ch])
+            self._symbols[kind] = Symbols.of([(k, v) for k, v in pooled.items() if v], fold)
+        return self._symbols[kind]
+
+    def _lattice(self, probs: np.ndarray, kind: ColumnType, crop: InkCrop) -> Lattice:
+        frames = min(probs.shape[0], -(-_input_columns(crop.image) // FRAME_COLUMNS))
+        return lattice_of(probs, frames, self._symbols_of(kind))
 
     def read(self, images: Sequence[np.ndarray], kind: ColumnType) -> list[OcrResult]:
         if self._session is None:
@@ -281,7 +304,8 @@ class RapidEngine:
         confidence = line_confidence(confs) * self.settings.drop_penalty ** self._outside(probs, kind)
         if dash:
             confidence = min(confidence, DASH_AS_DOT_CAP)
-        return OcrResult(text, round(confidence, 4), crop.box, self.name, near_misses=near)
+        lattice = self._lattice(probs, kind, crop)
+        return OcrResult(text, round(confidence, 4), crop.box, self.name, near_misses=near, lattice=lattice)
 
     def _near_misses(
         self, sub: np.ndarray, allowed: np.ndarray, chars: list[str], spans: list[list[int]]
