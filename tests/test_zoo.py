@@ -77,6 +77,14 @@ def test_layouts_differ_in_kind() -> None:
     assert len(geometry) == len(lays)
     orders = {tuple(c.name for c in lay.columns if zoo.COLUMN_TYPES[c.name] != ColumnType.IGNORE) for lay in lays}
     assert len(orders) >= 3
+    # added in session 11 (held out from the reader): paper, colour and printed marks the first 13 lack
+    assert any(lay.paper != zoo.A4 for lay in lays)  # an A5 half-sheet
+    assert any(lay.paper_rgb != (255, 255, 255) and max(lay.ink) - min(lay.ink) > 80 for lay in lays)
+    assert any(lay.ruling == "seyes" and lay.horizontal == "ruled" for lay in lays)
+    assert any(lay.corner_mm > 0 and lay.header_ticks > 0 and lay.vertical == "none" for lay in lays)
+    assert any(len(set(lay.row_hs)) >= 4 for lay in lays)  # lines of unequal height
+    assert any(lay.marks and lay.marks.at_sign for lay in lays)
+    assert any(lay.marks and lay.marks.comb and lay.marks.comb_style == "underline" for lay in lays)
     pitches = sorted(lay.row_h for lay in lays)
     assert pitches[0] <= 8.0 and pitches[-1] >= 20.0
     for lay in lays:  # the table fits on the paper
@@ -215,6 +223,46 @@ def test_ticks_land_in_the_printed_boxes(zoo_set: tuple[Path, dict]) -> None:
             else:
                 assert inside < 0.01, (name, r["row"])
     assert checked >= 3
+
+
+def test_email_is_written_around_the_printed_at_sign(zoo_set: tuple[Path, dict]) -> None:
+    """Where an "@" is printed in the e-mail cells, writers put the name before it and the domain after it."""
+    out, truth = zoo_set
+    seen = 0
+    for name, page in _pages(truth):
+        lay = zoo.layout(page["layout"])
+        g = zoo.grid(lay)
+        if not (lay.marks and lay.marks.at_sign) or not page["rows"]:
+            continue
+        ink = _ink(out, name, page)
+        j = g.columns.index("email")
+        for r in page["rows"]:
+            if r["crossed_out"] or "@" not in r["values"]["email"]:
+                continue
+            at, cell = g.at_sign_of(r["row"] - 1, j), g.cell(r["row"] - 1, j)
+            assert at is not None
+            y0, y1 = int((cell.y0 + 1) * K), int((cell.y1 - 1) * K)
+            before = ink[y0:y1, int((cell.x0 + 1) * K) : int((at.x0 - 0.3) * K)].mean()
+            after = ink[y0:y1, int((at.x1 + 0.3) * K) : int((cell.x1 - 1) * K)].mean()
+            assert before > 0.01 and after > 0.01, (name, r["row"], before, after)
+            seen += 1
+    assert seen >= 3
+
+
+def test_notebook_ruling_runs_over_the_whole_page() -> None:
+    """The Seyès lines are the paper's: across the margins and above and below the table too."""
+    lay = next(lay for lay in zoo.LAYOUTS if lay.ruling == "seyes")
+    gray = cv2.cvtColor(zoo.draw(lay.id), cv2.COLOR_RGB2GRAY).astype(np.int16)
+    px = gray.shape[1] / lay.paper_mm[0]
+    paper = int(np.percentile(gray, 90))
+    for y_mm in (9.0, lay.bottom + 16.0):  # main lines above and below the table
+        band = gray[int((y_mm - 0.3) * px) : int((y_mm + 0.3) * px), : int(lay.x0 * px) - 10]
+        assert (band.min(axis=0) < paper - 25).mean() > 0.9, y_mm
+    left = gray[int(lay.top * px) : int(lay.bottom * px), int(9.8 * px) : int(10.2 * px)]  # a vertical, in the margin
+    assert (left.min(axis=1) < paper - 25).mean() > 0.9
+    mid_row = lay.top + lay.header_h + lay.row_h / 2  # a notebook line across the middle of each table line
+    band = gray[int((mid_row - 0.3) * px) : int((mid_row + 0.3) * px), int(lay.x0 * px) : int(lay.x1 * px)]
+    assert (band.min(axis=0) < paper - 25).mean() > 0.9
 
 
 def test_zoo_plan_covers_every_return_path_for_every_layout() -> None:

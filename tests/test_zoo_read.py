@@ -40,7 +40,26 @@ def zoo_sheets(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     return out, json.loads((out / "truth.json").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("layout", [lay.id for lay in zoo.LAYOUTS])
+#: Known defects (issue 17 stays open on them). Layouts added in session 11 and held out from the
+#: reader's development: at this seed their sheets are refused. Strict: the test fails once fixed.
+KNOWN_MISSES = {
+    "rounded-ticks": "held out: refused, 'the table has 1 columns' (a rounded frame whose columns are "
+    "marked only by short ticks in the header)",
+    "seyes-notebook": "held out: refused, 'no table matching the 6 columns' (Seyès notebook lines "
+    "taken for table rules)",
+}
+
+
+def _layouts() -> list[object]:
+    return [
+        pytest.param(lay.id, marks=pytest.mark.xfail(reason=KNOWN_MISSES[lay.id], strict=True))
+        if lay.id in KNOWN_MISSES
+        else lay.id
+        for lay in zoo.LAYOUTS
+    ]
+
+
+@pytest.mark.parametrize("layout", _layouts())
 def test_every_layout_reads_every_written_line_and_no_empty_one(layout: str, zoo_sheets: tuple[Path, dict]) -> None:
     out, truth = zoo_sheets
     lay = zoo.layout(layout)

@@ -54,6 +54,9 @@ class CellMarks:
     comb_box: tuple[float, float] = (5.0, 7.0)  #: width and height of one digit box
     comb_gap: float = 0.8  #: between two digit boxes
     comb_left: float = 1.5  #: from the cell's left edge to the first box
+    comb_style: str = "box"  #: "box": a printed box per digit; "underline": a short line under each digit
+    at_sign: float | None = None  #: an "@" printed in e-mail cells, its centre at this fraction of the width
+    at_mm: float = 3.6  #: that "@"'s size
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,14 @@ class Grid:
         m, c = self.marks, self.cell(row, col)
         (w, h), y0 = m.comb_box, c.cy - m.comb_box[1] / 2 + 0.3
         return [Box(x, y0, x + w, y0 + h) for x in (c.x0 + m.comb_left + i * (w + m.comb_gap) for i in range(m.comb))]
+
+    def at_sign_of(self, row: int, col: int) -> Box | None:
+        """Where the "@" is printed in an e-mail cell (the glyph's square), or None."""
+        if self.marks is None or self.marks.at_sign is None or self.types[col] != ColumnType.EMAIL:
+            return None
+        c, s = self.cell(row, col), self.marks.at_mm
+        x = c.x0 + self.marks.at_sign * c.w
+        return Box(x - s / 2, c.cy - s / 2 + 0.3, x + s / 2, c.cy + s / 2 + 0.3)
 
 
 def foreign_grid() -> Grid:

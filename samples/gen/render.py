@@ -78,6 +78,12 @@ def write_row(page: np.ndarray, grid: Grid, row: RowPlan, fonts: tuple[Path, ...
                 write_tick(layer, box, row.tick, hand, k, rng)
         elif comb and use_comb:
             write_digits(layer, row.writing.drawn.get(col, ""), [to_px(b) for b in comb], hand, k, rng)
+        elif (at := grid.at_sign_of(i, j)) is not None and "@" in row.writing.drawn.get(col, ""):
+            # the "@" is printed: the name goes before it, the domain after it
+            local, _, domain = row.writing.drawn[col].partition("@")
+            at_px, gap = to_px(at), 0.5 * k
+            write_text(layer, local, Box(cell.x0, cell.y0, at_px.x0 - gap, cell.y1), hand, k, rng)
+            write_text(layer, domain, Box(at_px.x1 + gap, cell.y0, cell.x1, cell.y1), hand, k, rng)
         else:
             write_text(layer, row.writing.drawn.get(col, ""), cell, hand, k, rng)
     if row.crossed_out:

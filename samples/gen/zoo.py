@@ -24,6 +24,7 @@ import numpy as np
 from samples.gen.pages import CellMarks
 from samples.gen.zoo_sheet import (
     A4,
+    A5,
     COLUMN_TYPES,
     HAND_FACES,
     LAYOUTS_DIR,
@@ -36,6 +37,7 @@ from samples.gen.zoo_sheet import (
 
 __all__ = [
     "A4",
+    "A5",
     "BY_ID",
     "COLUMN_TYPES",
     "HAND_FACES",
@@ -270,6 +272,89 @@ LAYOUTS: tuple[ZooLayout, ...] = (
         marks=CellMarks(checkbox=4.2),
         footer=("Infos ? : cochez pour recevoir le compte rendu des réunions.",),
         tags=("every cell a separate rounded box, gaps between cells", "no shared rules"),
+    ),
+    # Session 11 (issue 17): layouts added after the reader's development, held out from it.
+    ZooLayout(
+        id="blue-yellow",
+        title="Non à la fermeture d'une classe à l'école des Acacias",
+        text=(
+            "L'inspection académique veut fermer une classe à la rentrée : vingt-neuf élèves par classe et des "
+            "doubles niveaux partout. Parents, enseignants, habitants : signez pour garder nos trois classes.",
+        ),
+        columns=_cols(("nom", "NOM", 34), ("prenom", "PRÉNOM", 28), ("code_postal", "CODE POSTAL", 21),
+                      ("ville", "VILLE", 31), ("email", "E-MAIL", 48), ("signature", "SIGNATURE", 26)),
+        rows=16, row_h=12.5, header_h=10.0, x0=11.0, top=52.0,
+        paper_rgb=(250, 236, 158), ink=(28, 70, 170), rule_mm=0.3, frame_mm=0.5, label_mm=2.9, title_mm=5.2,
+        text_font="DejaVuSans.ttf",
+        footer=("Feuilles à rapporter à l'école ou au collectif des parents d'élèves.",),
+        tags=("printed in one colour, blue (rules, labels, text), on yellow paper",),
+    ),
+    ZooLayout(
+        id="rounded-ticks",
+        title="Sauvegardons la halle du marché couvert",
+        text=(
+            "La halle de 1902 est menacée de démolition pour agrandir le parking. Nous demandons sa "
+            "restauration et son inscription aux monuments historiques, pour que le marché du jeudi y reste.",
+        ),
+        columns=_cols(("nom", "Nom", 40), ("prenom", "Prénom", 36), ("email", "Adresse e-mail", 66),
+                      ("code_postal", "Code postal", 26), ("ville", "Ville", 44), ("signature", "Signature", 50)),
+        rows=11, row_h=13.0, header_h=11.0, x0=17.5, top=40.0, landscape=True,
+        ink=(25, 25, 25), rule_mm=0.25, frame_mm=0.6, vertical="none", corner_mm=6.0, header_ticks=3.5,
+        label_font="DejaVuSans.ttf", label_mm=3.2, title_mm=5.6,
+        footer=("Les Amis de la halle — permanence le jeudi matin, sous la halle.",),
+        tags=("frame with rounded corners", "no column rules: each column boundary only a short tick in the header"),
+    ),
+    ZooLayout(
+        id="seyes-notebook",
+        title="Pétition pour un abri à l'arrêt de car du Bourg",
+        text=(
+            "Les collégiens attendent le car de 7 h 10 sous la pluie, sans abri ni lumière. Nous demandons "
+            "au département d'installer un abri avant l'hiver.",
+        ),
+        columns=_cols(("nom", "NOM", 32), ("prenom", "PRÉNOM", 24), ("email", "MAIL", 48),
+                      ("code_postal", "CODE POSTAL", 24), ("ville", "VILLE", 24), ("signature", "SIGNATURE", 24)),
+        rows=12, row_h=16.0, header_h=16.0, x0=26.0, top=57.0,
+        ruling="seyes", ink=(28, 28, 34), rule_mm=0.45, frame_mm=0.55, horizontal="ruled", vertical="ruled",
+        label_font="hand", label_mm=4.6, title_font="hand", title_mm=7.0, text_font="hand", text_mm=4.8,
+        footer=("feuilles à rendre à Mme Caradec (boulangerie du Bourg) merci !",),
+        tags=("French Seyès notebook paper: lilac lines every 2 and 8 mm over the whole page, red margin",
+              "table ruled by hand along the notebook's lines, 16 mm lines (a notebook line across each)",
+              "hand-lettered title and labels"),
+    ),
+    ZooLayout(
+        id="a5-guides",
+        title="Pour un local associatif au Clos-Fleuri",
+        text=(
+            "Le local du Clos-Fleuri ferme en juin. Nous demandons à la mairie une salle pour les associations "
+            "du quartier : aide aux devoirs, couture, jardin partagé, club des anciens.",
+        ),
+        columns=_cols(("nom", "NOM", 24), ("prenom", "PRÉNOM", 21), ("code_postal", "CODE POSTAL", 23),
+                      ("email", "E-MAIL", 44), ("signature", "SIGNATURE", 20)),
+        rows=9, row_h=12.0, header_h=8.0, x0=8.0, top=40.0, paper=A5,
+        rule_mm=0.25, frame_mm=0.45, label_font="DejaVuSansCondensed-Bold.ttf", label_mm=2.5, title_mm=4.4,
+        text_font="DejaVuSans.ttf", text_mm=2.8,
+        marks=CellMarks(comb=5, comb_box=(3.2, 6.0), comb_gap=1.0, comb_left=1.8, comb_style="underline",
+                        at_sign=0.42),
+        footer=("Une demi-feuille par personne qui fait signer. Merci !",),
+        tags=("A5 half-sheet (148 x 210 mm)", "an '@' printed in every e-mail cell: writers write around it",
+              "postcode guides: five short underlines"),
+    ),
+    ZooLayout(
+        id="hand-ruled",
+        title="Un cinéma au village !",
+        text=(
+            "Le dernier cinéma du canton a fermé il y a dix ans. L'ancienne salle des fêtes pourrait accueillir "
+            "des séances deux soirs par semaine : nous demandons à la commune de l'équiper.",
+        ),
+        columns=_cols(("nom", "NOM", 35), ("prenom", "PRÉNOM", 29), ("email", "E-MAIL", 47),
+                      ("code_postal", "CODE POSTAL", 21), ("ville", "VILLE", 33), ("signature", "SIGNATURE", 27)),
+        rows=13, row_h=13.46, header_h=15.0, x0=9.0, top=62.0,
+        row_hs=(13.5, 14.0, 12.5, 13.0, 14.5, 13.5, 12.0, 14.0, 13.0, 15.0, 13.5, 12.5, 14.0),
+        ink=(22, 22, 26), rule_mm=0.5, frame_mm=0.6, horizontal="ruled", vertical="ruled", ruled_off_mm=0.8,
+        label_font="hand", label_mm=4.4, title_font="hand", title_mm=7.0, text_font="hand", text_mm=4.6,
+        footer=("à rendre au café de la Place avant la fin du mois",),
+        tags=("ruled by hand with a ruler on plain paper: straight rules a little slanted, of uneven length",
+              "lines of unequal height (12 to 15 mm)", "hand-lettered title and labels"),
     ),
 )
 # fmt: on

@@ -20,6 +20,7 @@ from scanner.layout import Box
 
 LAYOUTS_DIR = "samples/layouts"  #: relative to the repository root
 A4 = (210.0, 297.0)
+A5 = (148.0, 210.0)  #: a half-sheet: two printed on one A4 and cut
 #: Handwriting fonts with accented capitals, for a sheet lettered by hand (first installed wins).
 HAND_FACES = ("dkgBd.ttf", "dkg.ttf")
 
@@ -49,24 +50,31 @@ class ZooColumn:
 
 @dataclass(frozen=True)
 class ZooLayout:
-    """One sheet design, all in millimetres on A4 paper."""
+    """One sheet design, all in millimetres on its paper (A4 unless ``paper`` says otherwise)."""
 
     id: str
     title: str
     text: tuple[str, ...]  #: paragraphs printed between the title and the table
     columns: tuple[ZooColumn, ...]
     rows: int
-    row_h: float
+    row_h: float  #: line height (the mean one when ``row_hs`` gives them one by one)
     header_h: float
     x0: float  #: the table's left edge
     top: float  #: the header's top edge
     landscape: bool = False
+    paper: tuple[float, float] = A4  #: the sheet's size upright (portrait), before ``landscape`` turns it
+    paper_rgb: Rgb = (255, 255, 255)  #: coloured paper
+    ruling: str = "none"  #: ruled before anything was printed or drawn: none, seyes (a French notebook's)
     ink: Rgb = (12, 12, 12)  #: print colour of rules, labels and boxes
     rule_mm: float = 0.3  #: inner rules
     frame_mm: float = 0.5  #: outer frame and the rule under the header
-    horizontal: str = "solid"  #: row rules: solid, dotted, wavy, none
-    vertical: str = "solid"  #: column rules: solid, dotted, wavy, none
+    horizontal: str = "solid"  #: row rules: solid, dotted, wavy, ruled (by hand along a ruler), none
+    vertical: str = "solid"  #: column rules: solid, dotted, wavy, ruled, none
     frame: bool = True  #: an outer frame around header and rows
+    corner_mm: float = 0.0  #: radius of the frame's rounded corners (0: square)
+    header_ticks: float = 0.0  #: no column rules but short marks this long at the boundaries, in the header
+    row_hs: tuple[float, ...] = ()  #: lines of unequal height, top to bottom (ruled by hand without a grid)
+    ruled_off_mm: float = 0.35  #: "ruled" rules: how far each end may land off its mark, across the rule
     boxed: bool = False  #: every cell a separate rounded box (no shared rules)
     header_fill: Rgb | None = None
     label_ink: Rgb | None = None  #: label colour when it differs from ``ink`` (on a dark header)
@@ -95,7 +103,7 @@ class ZooLayout:
 
     @property
     def paper_mm(self) -> tuple[float, float]:
-        return (A4[1], A4[0]) if self.landscape else A4
+        return (self.paper[1], self.paper[0]) if self.landscape else self.paper
 
     @property
     def x1(self) -> float:
@@ -103,7 +111,15 @@ class ZooLayout:
 
     @property
     def bottom(self) -> float:
-        return self.top + self.header_h + self.rows * self.row_h
+        return grid(self).row_edges[-1]
+
+
+def _row_edges(lay: ZooLayout, y0: float) -> tuple[float, ...]:
+    if not lay.row_hs:
+        return tuple(y0 + i * lay.row_h for i in range(lay.rows + 1))
+    if len(lay.row_hs) != lay.rows:
+        raise ValueError(f"{lay.id}: {len(lay.row_hs)} line heights for {lay.rows} lines")
+    return (y0, *(y0 + float(v) for v in np.cumsum(lay.row_hs)))
 
 
 def grid(lay: ZooLayout) -> Grid:
@@ -117,7 +133,7 @@ def grid(lay: ZooLayout) -> Grid:
         columns=tuple(c.name for c in lay.columns),
         types=tuple(COLUMN_TYPES[c.name] for c in lay.columns),
         col_edges=tuple(edges),
-        row_edges=tuple(y0 + i * lay.row_h for i in range(lay.rows + 1)),
+        row_edges=_row_edges(lay, y0),
         marks=lay.marks,
         scribbled=lay.scribbled,
     )
@@ -148,8 +164,8 @@ def _hand_font(size: int) -> UiFont:
 class Pen:
     """Rules as a printer draws them, or as a hand draws them with a ruler."""
 
-    def __init__(self, d: ImageDraw.ImageDraw, ink: Rgb, rng: np.random.Generator) -> None:
-        self.d, self.ink, self.rng = d, ink, rng
+    def __init__(self, d: ImageDraw.ImageDraw, ink: Rgb, rng: np.random.Generator, off_mm: float = 0.35) -> None:
+        self.d, self.ink, self.rng, self.off_mm = d, ink, rng, off_mm
 
     def line(self, p0: tuple[float, float], p1: tuple[float, float], w_mm: float, style: str) -> None:
         if style == "none":
@@ -158,6 +174,8 @@ class Pen:
             self._dotted(p0, p1, w_mm)
         elif style == "wavy":
             self._wavy(p0, p1, w_mm)
+        elif style == "ruled":
+            self._ruled(p0, p1, w_mm)
         else:
             self.d.line((_px(p0[0]), _px(p0[1]), _px(p1[0]), _px(p1[1])), fill=self.ink, width=max(1, round(_px(w_mm))))
 
@@ -193,6 +211,22 @@ class Pen:
             self.d.line((x0, y0, x1, y1), fill=self.ink, width=w)
             rr = w / 2
             self.d.ellipse((x1 - rr, y1 - rr, x1 + rr, y1 + rr), fill=self.ink)
+
+    def _ruled(self, p0: tuple[float, float], p1: tuple[float, float], w_mm: float) -> None:
+        """A felt pen along a ruler: straight, each end a little off the mark (so a line is not
+        quite parallel to its neighbours), stopping short of a corner or running past it."""
+        r = self.rng
+        a, b = np.array(p0, dtype=np.float64), np.array(p1, dtype=np.float64)
+        u = (b - a) / max(float(np.hypot(*(b - a))), 1e-6)
+        n = np.array([-u[1], u[0]])
+        off = self.off_mm
+        a = a - u * r.uniform(-1.2, 2.5) + n * r.uniform(-off, off)
+        b = b + u * r.uniform(-1.2, 2.5) + n * r.uniform(-off, off)
+        w = max(1, round(_px(w_mm) * r.uniform(0.85, 1.15)))
+        self.d.line((_px(a[0]), _px(a[1]), _px(b[0]), _px(b[1])), fill=self.ink, width=w)
+        for x, y in (a, b):  # the pen rests a moment where it lands and where it lifts
+            rr = w * 0.6
+            self.d.ellipse((_px(x) - rr, _px(y) - rr, _px(x) + rr, _px(y) + rr), fill=self.ink)
 
     def rect(self, box: Box, w_mm: float) -> None:
         self.d.rectangle((_px(box.x0), _px(box.y0), _px(box.x1), _px(box.y1)), outline=self.ink,
@@ -259,20 +293,25 @@ def _table(d: ImageDraw.ImageDraw, lay: ZooLayout, g: Grid, pen: Pen) -> None:
                 d.rounded_rectangle((_px(c.x0), _px(c.y0), _px(c.x1), _px(c.y1)), radius=_px(1.6),
                                     outline=lay.ink, width=max(1, round(_px(lay.rule_mm))))  # fmt: skip
         return
-    strong = "wavy" if lay.horizontal == "wavy" else "solid"  #: frame and header rule
+    strong = lay.horizontal if lay.horizontal in ("wavy", "ruled") else "solid"  #: frame and header rule
     pen.line((x0, g.row_edges[0]), (x1, g.row_edges[0]), lay.frame_mm, strong)
     for y in g.row_edges[1:-1]:
         pen.line((x0, y), (x1, y), lay.rule_mm, lay.horizontal)
-    if lay.frame:
+    if lay.frame and lay.corner_mm > 0:
+        d.rounded_rectangle((_px(x0), _px(top), _px(x1), _px(bottom)), radius=_px(lay.corner_mm), outline=lay.ink,
+                            width=max(1, round(_px(lay.frame_mm))))  # fmt: skip
+    elif lay.frame:
         pen.line((x0, top), (x1, top), lay.frame_mm, strong)
         pen.line((x0, bottom), (x1, bottom), lay.frame_mm, strong)
-        side = "wavy" if lay.vertical == "wavy" else "solid"
+        side = lay.vertical if lay.vertical in ("wavy", "ruled") else "solid"
         for x in (x0, x1):
             pen.line((x, top), (x, bottom), lay.frame_mm, side)
     else:
         pen.line((x0, bottom), (x1, bottom), lay.rule_mm, lay.horizontal)
     for x in g.col_edges[1:-1]:
         pen.line((x, top), (x, bottom), lay.rule_mm, lay.vertical)
+        if lay.header_ticks > 0:
+            pen.line((x, g.row_edges[0] - lay.header_ticks), (x, g.row_edges[0]), lay.frame_mm, "solid")
 
 
 def _cell_marks(d: ImageDraw.ImageDraw, lay: ZooLayout, g: Grid, pen: Pen) -> None:
@@ -282,7 +321,13 @@ def _cell_marks(d: ImageDraw.ImageDraw, lay: ZooLayout, g: Grid, pen: Pen) -> No
                 pen.rect(box, 0.3)
             if typ == ColumnType.POSTCODE:
                 for b in g.comb_of(i, j) or []:
-                    pen.rect(b, 0.25)
+                    if lay.marks is not None and lay.marks.comb_style == "underline":
+                        pen.line((b.x0, b.y1), (b.x1, b.y1), 0.3, "solid")
+                    else:
+                        pen.rect(b, 0.25)
+            if (at := g.at_sign_of(i, j)) is not None:
+                font = _font("DejaVuSans.ttf", at.h)
+                d.text((_px(at.cx), _px(at.cy)), "@", font=font, fill=lay.ink, anchor="mm")
     if lay.numbers == "column":
         j = g.columns.index("numero")
         font = _font(lay.label_font, lay.label_mm)
@@ -311,15 +356,45 @@ def _watermark(img: Image.Image, lay: ZooLayout, g: Grid) -> None:
            anchor="mm")  # fmt: skip
 
 
+#: Seyès ruling of a French "grands carreaux" notebook: (colour, width mm) of the lines.
+SEYES_FINE = ((214, 208, 238), 0.12)  #: every 2 mm
+SEYES_MAIN = ((199, 190, 234), 0.2)  #: every 8 mm, across and down
+SEYES_MARGIN = ((226, 96, 106), 0.3)  #: the red margin line, down the page
+SEYES_ORIGIN = (2.0, 1.0)  #: a main vertical line at x = 2 + 8k mm, a main horizontal one at y = 1 + 8k mm
+SEYES_MARGIN_X = 26.0
+
+
+def _seyes(img: Image.Image, lay: ZooLayout) -> None:
+    """The whole page ruled, margins included, as bought: the table is drawn on top of it."""
+    d = ImageDraw.Draw(img)
+    w, h = lay.paper_mm
+    ox, oy = SEYES_ORIGIN
+
+    def rule(colour: Rgb, w_mm: float, xy: tuple[float, float, float, float]) -> None:
+        d.line(tuple(_px(v) for v in xy), fill=colour, width=max(1, round(_px(w_mm))))
+
+    for k in range(int(h / 2.0) + 1):
+        y = oy % 8.0 + 2.0 * k
+        if k % 4 and y < h:  # every fourth is a main line
+            rule(*SEYES_FINE, (0.0, y, w, y))
+    for y in np.arange(oy % 8.0, h, 8.0):
+        rule(*SEYES_MAIN, (0.0, y, w, y))
+    for x in np.arange(ox % 8.0, w, 8.0):
+        rule(*SEYES_MAIN, (x, 0.0, x, h))
+    rule(*SEYES_MARGIN, (SEYES_MARGIN_X, 0.0, SEYES_MARGIN_X, h))
+
+
 def draw_sheet(lay: ZooLayout) -> np.ndarray:
     """The layout's blank sheet at 300 DPI (RGB, read-only)."""
     g = grid(lay)
-    img = Image.new("RGB", page_px(*lay.paper_mm), (255, 255, 255))
+    img = Image.new("RGB", page_px(*lay.paper_mm), lay.paper_rgb)
+    if lay.ruling == "seyes":
+        _seyes(img, lay)
     if lay.watermark:
         _watermark(img, lay, g)
     d = ImageDraw.Draw(img)
     rng = np.random.default_rng(zlib.crc32(lay.id.encode()))
-    pen = Pen(d, lay.ink, rng)
+    pen = Pen(d, lay.ink, rng, lay.ruled_off_mm)
     text_w = min(lay.x1 - lay.x0, lay.paper_mm[0] - 2 * lay.x0 - (30.0 if lay.watermark else 0.0))
     _text_block(d, lay, lay.x0, text_w)
     _table(d, lay, g, pen)
