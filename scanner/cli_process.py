@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from scanner.ocr.registry import DEFAULT_ENGINES, ENGINE_NAMES
 from scanner.safetext import shown
 
 if TYPE_CHECKING:
@@ -43,8 +44,8 @@ def _parse_map(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @click.option("--debug", "debug_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write, per page, a PNG with the table, rows and cells the tool found; a page it "
               "could not read gets NAME-pNNN-refused.png: the lines and markers found, and why.")
-@click.option("--engines", default="rapidocr,tesseract", show_default=True,
-              help="Recognition engines, comma-separated (rapidocr, tesseract).")
+@click.option("--engines", default=",".join(DEFAULT_ENGINES), show_default=True,
+              help=f"Recognition engines, comma-separated ({', '.join(ENGINE_NAMES)}).")
 @click.option("--against", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="An existing list (CSV, e.g. the online petition's export) to find duplicates against.")
 @click.option("--map", "maps", multiple=True, metavar="COL=HEADER,...",
@@ -74,7 +75,7 @@ def process_cmd(inputs: tuple[Path, ...], out_dir: Path, form: str | None,
     from scanner.process import ProcessOptions
 
     names = tuple(e.strip() for e in engines.split(",") if e.strip())
-    bad = [n for n in names if n not in ("rapidocr", "tesseract")]
+    bad = [n for n in names if n not in ENGINE_NAMES]
     if bad or not names:
         raise click.BadParameter(f"unknown engine(s) {', '.join(bad) or '(none)'}", param_hint="--engines")
     opts = ProcessOptions(

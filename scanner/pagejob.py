@@ -21,6 +21,7 @@ from scanner.errors import PageError
 from scanner.forms import ColumnType, Form, FormRegistry
 from scanner.memory import release_freed
 from scanner.model import Cell, FieldResult, OcrResult, PageImage, PageRef, PageResult, Registered, RowResult, Table
+from scanner.ocr.registry import DEFAULT_ENGINES
 
 if TYPE_CHECKING:
     from scanner.cells import LineCells
@@ -36,7 +37,7 @@ class JobSettings:
     """What every worker needs to build its :class:`PageReader` (picklable)."""
 
     form_spec: str | None = None
-    engines: tuple[str, ...] = ("rapidocr", "tesseract")
+    engines: tuple[str, ...] = DEFAULT_ENGINES
     debug_dir: str | None = None
     keep_images: bool = True
     thresholds_path: str | None = None

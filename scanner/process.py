@@ -20,6 +20,7 @@ from scanner.forms import Form, FormRegistry
 from scanner.inputs import Skipped
 from scanner.machine import default_workers
 from scanner.model import PageRef
+from scanner.ocr.registry import DEFAULT_ENGINES
 from scanner.pagejob import JobSettings
 from scanner.progress import Progress
 from scanner.schedule import order_for_pool
@@ -40,7 +41,7 @@ class ProcessOptions:
     workers: int = 0  #: 0 = every core
     dask_scheduler: str | None = None
     debug_dir: Path | None = None
-    engines: tuple[str, ...] = ("rapidocr", "tesseract")
+    engines: tuple[str, ...] = DEFAULT_ENGINES
     against: Path | None = None
     against_map: tuple[tuple[str, str], ...] = ()
     keep_images: bool = True

@@ -10,81 +10,18 @@ from __future__ import annotations
 
 import gzip
 import math
-import re
-import unicodedata
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from scanner.errors import MissingDependencyError
-
-if TYPE_CHECKING:
-    from scanner.fields.plausibility import LetterModel
+from scanner.textfold import has_trailer, keys_of, name_key, name_keys, place_key, place_keys
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 POSTCODES_FILE = "postcodes.tsv.gz"
 FIRSTNAMES_FILE = "prenoms.txt.gz"
 NGRAMS_FILE = "ngrams.tsv.gz"
-
-#: Ligatures and signs that accent stripping by NFKD would drop instead of spelling out.
-_PRE_FOLD = (("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE"), ("ß", "ss"), ("’", "'"), ("‘", "'"), ("`", "'"))
-#: Separators inside a name (tabs and line breaks excluded, so whole files can be keyed at once).
-_SEPARATORS = re.compile(r"[-'.,/_ \u00a0]+")
-_SAINT = re.compile(r"\bST\b")
-_SAINTE = re.compile(r"\bSTE\b")
-#: "PARIS 11", "LYON 3EME", "MARSEILLE 8E", "... CEDEX 9": not part of the commune's name.
-_TRAILER = re.compile(r"(?m)(?: (?:\d{1,2} ?(?:E|EME|ER|IEME)?|CEDEX(?: \d+)?|ARRONDISSEMENT))+ *$")
-
-
-def fold(text: str) -> str:
-    """Accent-free upper case: the form in which spellings are compared."""
-    for src, dst in _PRE_FOLD:
-        if src in text:
-            text = text.replace(src, dst)
-    text = unicodedata.normalize("NFKD", text)
-    return text.encode("ascii", "ignore").decode("ascii").upper()
-
-
-def place_key(text: str) -> str:
-    """Comparison key of a place name: folded, separators as spaces, ST -> SAINT."""
-    return _place_keys(fold(" ".join(text.split()))).strip()
-
-
-def _place_keys(folded: str, trailer: bool = True) -> str:
-    """Place keys of folded text, line by line (works on a whole file at once).
-
-    Keys may keep spaces next to tabs and line ends; callers strip each key.
-    """
-    key = _SEPARATORS.sub(" ", folded)
-    if "ST" in key:
-        key = _SAINTE.sub("SAINTE", _SAINT.sub("SAINT", key))
-    return _TRAILER.sub("", key) if trailer else key
-
-
-def name_key(text: str) -> str:
-    """Comparison key of a first name: folded, separators as single hyphens."""
-    return _name_keys(fold(" ".join(text.split()))).strip("-")
-
-
-def _name_keys(folded: str) -> str:
-    return _SEPARATORS.sub("-", folded)
-
-
-def _has_trailer(folded: str) -> bool:
-    """Official names rarely carry "11E" or "CEDEX": the (slow) trailer pass is skipped without digits."""
-    return any(d in folded for d in "0123456789") or "CEDEX" in folded or "ARRONDISSEMENT" in folded
-
-
-def _keys_of(names: list[str], one: Callable[[str], str], many: Callable[[str], str]) -> list[str]:
-    """Comparison keys of many names, folded in one call on the joined text (fast)."""
-    keys = [k.strip() for k in many(fold("\n".join(names))).split("\n")]
-    if len(keys) != len(names):  # some character folded into a line break: key one by one
-        keys = [one(name) for name in names]
-    return keys
-
 
 def _read_gz(path: Path) -> str:
     try:
@@ -99,8 +36,9 @@ def _read_gz(path: Path) -> str:
 class RefData:
     """Postcode -> communes and first-name frequencies, with fuzzy look-ups.
 
-    ``ngrams`` (optional) is the letter statistics file behind
-    :attr:`letter_model`; without it, name plausibility checks are skipped.
+    ``ngrams`` (optional) is the letter statistics file behind the names' letter
+    model (:func:`scanner.fields.plausibility.letter_model`); without it, name
+    plausibility checks are skipped.
     """
 
     def __init__(self, postcodes: Path, firstnames: Path, ngrams: Path | None = None) -> None:
@@ -119,8 +57,7 @@ class RefData:
         self._load_firstnames(firstnames)
         self._fn_keys = list(self._fn_count)
         self._fn_max = max(self._fn_count.values(), default=1)
-        self._ngrams = ngrams
-        self._letter_model: LetterModel | None = None
+        self.ngrams_path = ngrams
         self._fn_truncated: dict[str, str] | None = None
 
     @classmethod
@@ -133,7 +70,7 @@ class RefData:
     def _load_postcodes(self, path: Path) -> None:
         lines = [ln for ln in _read_gz(path).splitlines() if ln[5:6] == "\t" and ln[:5].isdigit() and ln[:5].isascii()]
         pairs = [(ln[:5], ln[6:].strip()) for ln in lines]
-        keys = _keys_of([name for _, name in pairs], place_key, lambda text: _place_keys(text, _has_trailer(text)))
+        keys = keys_of([name for _, name in pairs], place_key, lambda text: place_keys(text, has_trailer(text)))
         communes, commune_keys, by_key = self._communes, self._commune_keys, self._by_key
         for (code, name), key in zip(pairs, keys, strict=True):
             known = commune_keys.get(code)
@@ -150,7 +87,7 @@ class RefData:
     def _load_firstnames(self, path: Path) -> None:
         split = [ln.rpartition("\t") for ln in _read_gz(path).splitlines()]
         pairs = [(name.strip(), count.strip()) for name, tab, count in split if tab and count.strip().isdecimal()]
-        keys = _keys_of([name for name, _ in pairs], name_key, _name_keys)
+        keys = keys_of([name for name, _ in pairs], name_key, name_keys)
         counts, display, spellings = self._fn_count, self._fn_display, self._fn_spellings
         for (name, count_text), key in zip(pairs, keys, strict=True):
             key = key.strip("-")
@@ -286,17 +223,6 @@ class RefData:
                             truncated.setdefault(short, full)
             self._fn_truncated = truncated
         return self._fn_truncated.get(key)
-
-    # -- letter statistics ---------------------------------------------------------
-
-    @property
-    def letter_model(self) -> LetterModel | None:
-        """The letter n-gram model of names (loaded on first use), or None without its file."""
-        if self._letter_model is None and self._ngrams is not None:
-            from scanner.fields.plausibility import LetterModel  # fields build on refdata, not the reverse
-
-            self._letter_model = LetterModel.load(self._ngrams)
-        return self._letter_model
 
     @property
     def n_postcodes(self) -> int:

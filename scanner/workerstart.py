@@ -25,8 +25,10 @@ import multiprocessing
 import multiprocessing.context
 import os
 
+from scanner.ocr.registry import ENGINES
+
 #: Imported once by the fork server; each forked worker has them ready.
-PRELOAD = ("scanner.forkserver_lifeline", "scanner.executors", "scanner.ocr.rapid", "scanner.ocr.tesseract")
+PRELOAD = ("scanner.forkserver_lifeline", "scanner.executors", *(e.module for e in ENGINES))
 #: Environment that keeps the maths libraries to one thread: the pool gives the parallelism.
 THREAD_LIMITS = ("OMP_THREAD_LIMIT", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 

@@ -7,6 +7,7 @@ import pytest
 from scanner.fields import RowContext, interpret
 from scanner.fields.accents import UNKNOWN_ACCENT_PRIOR_E, UNKNOWN_ACCENT_PRIOR_OTHER, restore_accents
 from scanner.fields.namecheck import ACCENT_SURE, LETTERS_ENGINE, check_name, name_doubt
+from scanner.fields.plausibility import letter_model
 from scanner.forms import ColumnType, Form
 from scanner.model import FieldResult, OcrResult
 from scanner.ocr.combine import combine
@@ -31,7 +32,7 @@ def suggestions(r: FieldResult) -> list[str]:
 
 
 def test_letter_model_prefers_real_spellings(ref: RefData) -> None:
-    model = ref.letter_model
+    model = letter_model(ref)
     assert model is not None
     assert model.score("MARTIN") > model.score("MAKTIN") > model.score("BKUN")
     assert model.score("FOURNIER") > model.score("FOUKNIEK")
@@ -39,7 +40,7 @@ def test_letter_model_prefers_real_spellings(ref: RefData) -> None:
 
 
 def test_best_confusion_swaps_back_up_to_two_letters(ref: RefData) -> None:
-    model = ref.letter_model
+    model = letter_model(ref)
     assert model is not None
     assert (c := model.best_confusion("MAKTIN")) is not None and c.variant == "MARTIN"
     assert (c := model.best_confusion("PEKKET")) is not None and c.variant == "PERRET"

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from scanner.forms import ColumnType
-from scanner.refdata import RefData, fold
+from scanner.refdata import RefData
+from scanner.textfold import fold
 from tools.realhw import compose, words
 from tools.realhw.align import Aligner
 from tools.realhw.data import SPLITS, Line, data_dir, load_lines, load_mnist, mnist_split, split_of

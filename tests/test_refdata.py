@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 
 from scanner.errors import MissingDependencyError
-from scanner.refdata import DATA_DIR, RefData, fold, name_key, place_key
+from scanner.fields.plausibility import letter_model
+from scanner.refdata import DATA_DIR, RefData
+from scanner.textfold import fold, name_key, place_key
 
 
 def _write(path: Path, text: str) -> Path:
@@ -147,15 +149,17 @@ def test_firstname_spellings_and_completion(tiny: RefData) -> None:
 
 
 def test_letter_model_loads_on_demand(tiny: RefData, ref: RefData, tmp_path: Path) -> None:
-    assert tiny.letter_model is None  # no statistics given: the checks are skipped
+    assert letter_model(tiny) is None  # no statistics given: the checks are skipped
     assert (DATA_DIR / "ngrams.tsv.gz").exists()
-    model = ref.letter_model
-    assert model is not None and model is ref.letter_model
+    model = letter_model(ref)
+    assert model is not None and model is letter_model(ref)  # loaded once
     assert model.score("DUPONT") > model.score("DKPQNT")
     grams = _write(tmp_path / "ng.tsv.gz", "^^^A\t3\n^^AB\t2\n^ABA\t1\nABA$\t1\n")
-    small = RefData(_write(tmp_path / "pc.tsv.gz", "75011\tParis\n"), _write(tmp_path / "f.txt.gz", "Ab\t1\n"), grams)
-    assert small.letter_model is not None and small.letter_model.score("ABA") > small.letter_model.score("ZZZ")
+    small = letter_model(
+        RefData(_write(tmp_path / "pc.tsv.gz", "75011\tParis\n"), _write(tmp_path / "f.txt.gz", "Ab\t1\n"), grams)
+    )
+    assert small is not None and small.score("ABA") > small.score("ZZZ")
     broken = tmp_path / "broken.tsv.gz"
     broken.write_bytes(b"not gzip")
     with pytest.raises(MissingDependencyError, match="broken"):
-        _ = RefData(tmp_path / "pc.tsv.gz", tmp_path / "f.txt.gz", broken).letter_model
+        letter_model(RefData(tmp_path / "pc.tsv.gz", tmp_path / "f.txt.gz", broken))

@@ -29,8 +29,8 @@ from scanner.forms import ColumnType, FormRegistry  # noqa: E402
 from scanner.ingest import iter_inputs, load_page, page_refs  # noqa: E402
 from scanner.model import PageRef  # noqa: E402
 from scanner.ocr import make_engine  # noqa: E402
-from scanner.refdata import fold  # noqa: E402
 from scanner.sheet import read_layout  # noqa: E402
+from scanner.textfold import fold  # noqa: E402
 
 
 def _letters(text: str) -> str:

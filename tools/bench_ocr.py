@@ -34,8 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scanner.forms import ColumnType
 from scanner.model import OcrResult
-from scanner.ocr.base import ENGINE_NAMES, OcrEngine, make_engine
+from scanner.ocr.base import OcrEngine
 from scanner.ocr.combine import combine
+from scanner.ocr.registry import ENGINE_NAMES, make_engine
 from scanner.ocr.synth import font_supports, handwriting_fonts, render_cell
 
 

@@ -34,7 +34,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from scanner.fields.surnames import ACCENTED_SURNAME_WORDS, KNOWN_SURNAME_WORDS
-from scanner.refdata import RefData, fold
+from scanner.refdata import RefData
+from scanner.textfold import fold
 
 #: Steepness of the first-name spelling prior in the count ratio (2: twice as common -> 0.8).
 RATIO_POWER = 2.0

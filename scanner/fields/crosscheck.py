@@ -36,7 +36,8 @@ from scanner.fields.common import flag_low
 from scanner.fields.emails import DIGITISH_LETTERS, SEPARATORS
 from scanner.fields.namecheck import LETTERS_ENGINE, is_known_name
 from scanner.model import FieldResult
-from scanner.refdata import RefData, fold
+from scanner.refdata import RefData
+from scanner.textfold import fold
 
 MIN_TOKEN = 4  #: shortest name word looked for (approximately) in an address
 CONFLICT_CAP = 0.45  #: ceiling on a field the other field contradicts

@@ -42,12 +42,13 @@ from rapidfuzz.distance import Levenshtein
 
 from scanner.fields.accents import accents_seen_by_main_reader, has_rival_spelling, restore_accents
 from scanner.fields.common import flag_low
-from scanner.fields.plausibility import swaps, words
+from scanner.fields.plausibility import letter_model, swaps, words
 from scanner.fields.surnames import KNOWN_SURNAME_WORDS, TRUNCATED_SURNAME_WORDS
 from scanner.forms import ColumnType
 from scanner.model import FieldResult, OcrResult
 from scanner.ocr.combine import comparison_key
-from scanner.refdata import RefData, fold
+from scanner.refdata import RefData
+from scanner.textfold import fold
 
 #: Engine name of the spelling a doubted name is shown with (a suggestion, not a reading).
 LETTERS_ENGINE = "letters"
@@ -207,7 +208,7 @@ def name_doubt(value: str, ref: RefData, role: str) -> NameDoubt | None:
     for word in words(value):
         if (near := _near_known_word(word, ref, role)) is not None:
             return NameDoubt("a known name one letter away", _respell(value, word, near))
-    model = ref.letter_model
+    model = letter_model(ref)
     if model is not None:
         confusion = model.best_confusion(folded)
         if confusion is not None and confusion.gain >= STRONG_CONFUSION_BITS:
@@ -247,7 +248,7 @@ def check_name(result: FieldResult, ref: RefData, role: str) -> FieldResult:
         flag_low(result, DOUBT_CAP)
         if doubt.suggestion and all(c.text != doubt.suggestion for c in result.candidates):
             result.candidates.append(OcrResult(text=doubt.suggestion, confidence=0.0, engine=LETTERS_ENGINE))
-    elif (model := ref.letter_model) is not None and not is_known_name(result.value, ref, role):
+    elif (model := letter_model(ref)) is not None and not is_known_name(result.value, ref, role):
         confusion = model.best_confusion(fold(result.value))
         if confusion is not None and confusion.gain >= WEAK_CONFUSION_BITS:
             result.confidence *= WEAK_CONFUSION_FACTOR

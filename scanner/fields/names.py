@@ -14,7 +14,8 @@ from dataclasses import replace
 from scanner.fields.common import Reading, Vote, clean_spaces, vote
 from scanner.fields.lexicon import Listed, choose
 from scanner.model import OcrResult
-from scanner.refdata import RefData, name_key
+from scanner.refdata import RefData
+from scanner.textfold import name_key
 
 #: Punctuation dropped from a name (OCR picks up dots and commas from pen noise).
 _STRIPPABLE = set('.,;:_!?"()[]{}*~°')

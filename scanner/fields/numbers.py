@@ -9,7 +9,7 @@ import phonenumbers
 
 from scanner.fields.common import DIGIT_LOOKALIKES, Reading, Vote, clean_spaces, vote
 from scanner.model import OcrResult
-from scanner.refdata import fold
+from scanner.textfold import fold
 
 LOOKALIKE_FACTOR = 0.85  #: confidence kept per letter read as a digit (the check validates the rest)
 TWO_DIGIT_YEAR_FACTOR = 0.9  #: "12/03/24": the century is a guess

@@ -11,7 +11,8 @@ from __future__ import annotations
 from scanner.fields.common import DIGIT_LOOKALIKES, Reading, Vote, clamp, clean_spaces, vote
 from scanner.forms import Column, ColumnType
 from scanner.model import OcrResult
-from scanner.refdata import RefData, place_key
+from scanner.refdata import RefData
+from scanner.textfold import place_key
 
 #: Letters handwriting OCR returns for digits (only applied when the result is a listed code).
 _POSTCODE_JUNK = str.maketrans("", "", " .-_,'")

@@ -22,7 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from scanner.errors import MissingDependencyError
-from scanner.refdata import fold
+from scanner.refdata import RefData
+from scanner.textfold import fold
 
 ORDER = 4  #: n of the n-grams (three letters of context)
 DISCOUNT = 0.75  #: Kneser-Ney absolute discount
@@ -182,3 +183,14 @@ def _best_confusion(model: LetterModel, name: str) -> Confusion | None:
         done.add(step[1])
         best = Confusion(current, gained)
     return best
+
+
+@lru_cache(maxsize=4)
+def _loaded(path: Path) -> LetterModel:
+    return LetterModel.load(path)
+
+
+def letter_model(ref: RefData) -> LetterModel | None:
+    """The letter model of names behind ``ref`` (loaded once per process), or None when
+    ``ref`` has no letter statistics: the name plausibility checks are then skipped."""
+    return _loaded(ref.ngrams_path) if ref.ngrams_path is not None else None

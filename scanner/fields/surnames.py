@@ -10,7 +10,7 @@ HÉBERT). They are never used to change one surname into another.
 from __future__ import annotations
 
 from scanner.fields.plausibility import words
-from scanner.refdata import fold
+from scanner.textfold import fold
 
 _TEXT = """
 MARTIN BERNARD THOMAS PETIT ROBERT RICHARD DURAND DUBOIS MOREAU LAURENT SIMON MICHEL LEFEBVRE

@@ -2,14 +2,14 @@
 
 Engines are heavy (a Tesseract API object, an ONNX session) and not safe to
 share between processes, so the pipeline builds one per worker with
-:func:`make_engine`; nothing here is a module-level singleton. The CLI calls
-:func:`check_engine` once at start so a missing library or language model is
-reported before any page is read, not as a failure on every page.
+:func:`scanner.ocr.registry.make_engine`; nothing here is a module-level
+singleton. The CLI calls :func:`scanner.ocr.registry.check_engine` once at
+start so a missing library or language model is reported before any page is
+read, not as a failure on every page.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,8 +23,6 @@ from scanner.errors import MissingDependencyError
 from scanner.forms import ColumnType
 from scanner.layout import Box
 from scanner.model import OcrResult
-
-ENGINE_NAMES = ("tesseract", "rapidocr")
 
 #: Where Debian/Ubuntu packages put the Tesseract models, newest first.
 DEBIAN_TESSDATA = (
@@ -181,38 +179,3 @@ def find_tessdata(lang: str = TESSERACT_LANG) -> Path:
         hint=f"Install it (Debian/Ubuntu: apt-get install tesseract-ocr-{lang}) or set "
         "TESSDATA_PREFIX to the folder holding it.",
     )
-
-
-def _need_module(module: str, package: str) -> None:
-    if importlib.util.find_spec(module) is None:
-        raise MissingDependencyError(
-            f"the Python package {package!r} is not installed",
-            hint=f"Install it in the project's environment: .venv/bin/pip install {package}",
-        )
-
-
-def check_engine(name: str) -> None:
-    """Fail fast, without loading any model, when an engine cannot run here."""
-    if name == "tesseract":
-        _need_module("tesserocr", "tesserocr")
-        find_tessdata()
-    elif name == "rapidocr":
-        _need_module("rapidocr", "rapidocr")
-        _need_module("onnxruntime", "onnxruntime")
-        from scanner.ocr.rapid import bundled_rec_model
-
-        bundled_rec_model()
-    else:
-        raise ValueError(f"unknown OCR engine {name!r}; known: {', '.join(ENGINE_NAMES)}")
-
-
-def make_engine(name: str) -> OcrEngine:
-    """Build an engine by name ("tesseract" or "rapidocr"), checking its dependencies."""
-    check_engine(name)
-    if name == "tesseract":
-        from scanner.ocr.tesseract import TesseractEngine
-
-        return TesseractEngine()
-    from scanner.ocr.rapid import RapidEngine
-
-    return RapidEngine()

@@ -38,9 +38,7 @@ from dataclasses import dataclass
 
 from scanner.forms import ColumnType
 from scanner.model import OcrResult
-
-#: Order used to break exact ties; the engine that reads handwriting better first.
-ENGINE_PRIORITY = ("rapidocr", "tesseract")
+from scanner.ocr.registry import priority
 
 _DIGIT_KINDS = (ColumnType.POSTCODE, ColumnType.PHONE, ColumnType.DATE)
 
@@ -71,12 +69,8 @@ def _against(support: float, rival: float, power: float) -> float:
     return odds / (1.0 + odds)
 
 
-def _priority(engine: str) -> int:
-    return ENGINE_PRIORITY.index(engine) if engine in ENGINE_PRIORITY else len(ENGINE_PRIORITY)
-
-
 def _reading_order(result: OcrResult) -> tuple[float, int, str, str]:
-    return (-result.confidence, _priority(result.engine), result.engine, result.text)
+    return (-result.confidence, priority(result.engine), result.engine, result.text)
 
 
 def combine(results: Sequence[OcrResult], kind: ColumnType, rule: CombineRule | None = None) -> list[OcrResult]:
@@ -103,17 +97,17 @@ def combine(results: Sequence[OcrResult], kind: ColumnType, rule: CombineRule | 
         rival = max((s for k, s in supports.items() if k != key), default=0.0)
         confidence = _against(supports[key], rival, rule.rival_power)
         best = min(members, key=_reading_order)
-        engines = sorted({m.engine for m in members}, key=lambda e: (_priority(e), e))
-        readings = tuple(sorted(((m.engine, m.text) for m in members), key=lambda er: (_priority(er[0]), er)))
+        engines = sorted({m.engine for m in members}, key=lambda e: (priority(e), e))
+        readings = tuple(sorted(((m.engine, m.text) for m in members), key=lambda er: (priority(er[0]), er)))
         near = tuple(sorted({t for m in members for t in m.near_misses}))
         lattice = next((m.lattice for m in sorted(members, key=_reading_order) if m.lattice is not None), None)
         merged = OcrResult(best.text, round(confidence, 4), best.box, "+".join(engines), readings, near, lattice)
-        order = (-merged.confidence, -len(engines), _priority(engines[0]), merged.text)
+        order = (-merged.confidence, -len(engines), priority(engines[0]), merged.text)
         ranked.append((order, merged))
     ranked.sort(key=lambda item: item[0])
     out = [merged for _, merged in ranked]
     if empties:
-        engines = sorted({e.engine for e in empties}, key=lambda e: (_priority(e), e))
+        engines = sorted({e.engine for e in empties}, key=lambda e: (priority(e), e))
         box = next((e.box for e in sorted(empties, key=_reading_order) if e.box is not None), None)
         out.append(OcrResult("", 0.0, box, "+".join(engines)))
     return out

@@ -1,4 +1,4 @@
-"""make_engine / check_engine: clear, early errors when an engine cannot run."""
+"""The engine registry: clear, early errors when an engine cannot run; names in one place."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from scanner.errors import ExitCode, MissingDependencyError
-from scanner.ocr import base
-from scanner.ocr.base import check_engine, find_tessdata, make_engine
+from scanner.ocr import base, registry
+from scanner.ocr.base import find_tessdata
+from scanner.ocr.registry import check_engine, make_engine
 
 
 def test_bad_tessdata_prefix_is_reported_not_ignored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -51,7 +52,7 @@ def test_unknown_engine_lists_the_known_ones() -> None:
 
 
 def test_both_engines_are_available_here() -> None:
-    for name in base.ENGINE_NAMES:
+    for name in registry.ENGINE_NAMES:
         check_engine(name)
 
 
@@ -59,3 +60,28 @@ def test_missing_rapidocr_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "rapidocr", None)
     with pytest.raises(MissingDependencyError, match="rapidocr"):
         check_engine("rapidocr")
+
+
+def test_a_ready_engine_object_is_used_as_it_is() -> None:
+    class Fixed:
+        name = "fixed"
+
+        def read(self, images: object, kind: object) -> list[object]:
+            return []
+
+        def close(self) -> None:
+            pass
+
+    engine = Fixed()
+    assert make_engine(engine) is engine  # type: ignore[arg-type]
+    assert registry.priority("fixed") == len(registry.ENGINE_NAMES)  # after every built-in one
+
+
+def test_the_cli_offers_exactly_the_registered_engines() -> None:
+    from click.testing import CliRunner
+
+    from pipeline import cli
+
+    out = CliRunner().invoke(cli, ["process", "--help"]).output
+    assert f"({', '.join(registry.ENGINE_NAMES)})" in " ".join(out.split())
+    assert ",".join(registry.DEFAULT_ENGINES) in out
