@@ -20,7 +20,7 @@ import random
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,9 @@ sys.path.insert(0, str(ROOT))
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
 from scanner.forms import Column, ColumnType  # noqa: E402
-from scanner.refdata import RefData, fold  # noqa: E402
+from scanner.refdata import RefData  # noqa: E402
 from scanner.rowscore import Thresholds  # noqa: E402
+from scanner.textfold import fold  # noqa: E402
 from tools.realhw import compose, words  # noqa: E402
 from tools.realhw.align import Aligner  # noqa: E402
 from tools.realhw.data import SPLITS, Line, data_dir, load_lines, load_mnist, mnist_split  # noqa: E402
@@ -77,14 +78,14 @@ class Outcome:
 def same(kind: str, value: str, truth: str) -> bool:
     """Exact match as ``petition-scan eval`` judges it (a town may come in its official spelling,
     accents and case aside)."""
-    if kind == "town":
+    if kind in ("town", "town_code"):
         return fold(value) == fold(truth)
     return value == truth
 
 
 def _read(batch: list[compose.FieldCrop]) -> list[Outcome]:
     """The tool's reading of one kind's crops, as PageReader reads a column of cells."""
-    from scanner.fields import RowContext, interpret
+    from scanner.fields import interpret
     from scanner.ocr.combine import combine
 
     if not batch:
@@ -97,10 +98,25 @@ def _read(batch: list[compose.FieldCrop]) -> list[Outcome]:
     out: list[Outcome] = []
     for n, crop in enumerate(batch):
         candidates = combine([res[n] for res in per_engine], col.type)
-        fr = interpret(col, candidates, _worker["ref"], RowContext(), has_ink=True)
+        fr = interpret(col, candidates, _worker["ref"], _context(crop), has_ink=True)
         accepted = not fr.flags and fr.confidence >= th and bool(fr.value)
         out.append(Outcome(crop.kind, crop.split, crop.truth, fr.value, fr.confidence, accepted, tuple(fr.flags)))
     return out
+
+
+def _context(crop: compose.FieldCrop) -> Any:
+    """The row a crop is read on: empty, but for town_code a postcode of the town read right
+    (as on a row whose postcode reads; postcodes alone read 93-95% right)."""
+    from scanner.fields import RowContext
+    from scanner.model import FieldResult
+
+    ctx = RowContext()
+    if crop.kind == "town_code":
+        codes = _worker["ref"].postcodes_of(crop.truth)
+        if codes:
+            col = Column(name="code_postal", type=ColumnType.POSTCODE, label="CODE POSTAL")
+            ctx.record(col, FieldResult(column=col.name, value=codes[0], raw=codes[0], confidence=1.0), [])
+    return ctx
 
 
 def _core(token: str) -> str:
@@ -135,6 +151,7 @@ def build_crops(
     for split in splits:
         for kind, lst in compose.word_crops(pieces, split, ref, seed).items():
             crops[(kind, split)] = lst
+        crops[("town_code", split)] = [replace(c, kind="town_code") for c in crops[("town", split)]]
         idx = [i for i in range(len(labels)) if mnist_split(i) == split]
         for kind, lst in compose.postcode_crops(images, labels, idx, split, codes, n_comp, seed).items():
             crops[(kind, split)] = lst

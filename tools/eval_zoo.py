@@ -5,7 +5,11 @@
 Each page is read with its own layout's form file (``samples/layouts/<id>.yaml``,
 as a user writes it: no orientation, widths only where the user gave them).
 Per layout: pages, pages refused although they hold a table, row recall,
-phantom rows (an empty line reported written), crossed-out lines found, pages
+written lines found at their own place (each found line's centre mapped back onto
+the sheet through the reader's homography and the truth's: a page read upside
+down keeps its set of line numbers, so recall alone misses it), lines found under
+another line's number without a row_uncertain flag (silent misnumbering), phantom
+rows (an empty line reported written), crossed-out lines found, pages
 whose line count differs from the truth, rows sent to review because their
 line number is not sure, and layout CPU seconds per page. Layouts named by
 ``--held-out`` are those never looked at while the reader was developed: their
@@ -23,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -30,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from scanner.errors import PageError  # noqa: E402
 from scanner.forms import FormRegistry, load_form_file  # noqa: E402
 from scanner.ingest import InputFile, PageFailure, iter_pages  # noqa: E402
-from scanner.model import PageImage  # noqa: E402
+from scanner.model import PageImage, Registered, Table  # noqa: E402
 from scanner.sheet import read_layout  # noqa: E402
 
 
@@ -52,6 +57,8 @@ class ZooPage:
     n_truth_lines: int = 0
     doubtful: list[int] = field(default_factory=list)  #: written lines flagged row_uncertain
     wrong_number: bool = False  #: a line count or position that shifts line numbers, not flagged
+    at_place: int = 0  #: written lines found written under the number of the place they are at
+    misplaced: list[int] = field(default_factory=list)  #: found lines that lie on another line, unflagged
     seconds: float = 0.0
 
 
@@ -81,7 +88,30 @@ def read_page(page: PageImage, truth: dict, layout: str, forms: FormRegistry, de
     # a silent numbering error: lines found where the truth has none, or missed, on lines not flagged
     unflagged = {r for r in written if r - 1 not in table.doubtful}
     ev.wrong_number = bool(unflagged - set(ev.truth_rows)) and ev.n_lines != ev.n_truth_lines
+    places = _sheet_lines(page, truth, reg, table)
+    ev.at_place = sum(1 for r in ev.truth_rows if r in written and places.get(r) == r)
+    ev.misplaced = sorted(r for r in unflagged if places.get(r) != r)
     return ev
+
+
+def _sheet_lines(page: PageImage, truth: dict, reg: Registered, table: Table) -> dict[int, int | None]:
+    """For each line the reader found (1-based), the truth line its centre lies on (None:
+    outside the table). A page read upside down keeps the set of line numbers but puts
+    each number on another line: set recall cannot see that, this can."""
+    to_sheet = np.linalg.inv(np.array(truth["to_image"], dtype=np.float64))
+    ys, xs = truth["row_edges_mm"], truth["col_edges_mm"]
+    sx = truth["image_size"][0] / page.image.shape[1]
+    sy = truth["image_size"][1] / page.image.shape[0]
+    out: dict[int, int | None] = {}
+    for i, row in enumerate(table.rows):
+        c = row[len(row) // 2]
+        p = reg.to_image @ np.array([(c.x0 + c.x1) / 2, (c.y0 + c.y1) / 2, 1.0])
+        p = np.array([(p[0] / p[2] + 0.5) * sx - 0.5, (p[1] / p[2] + 0.5) * sy - 0.5, 1.0])
+        q = to_sheet @ p
+        x, y = q[0] / q[2], q[1] / q[2]
+        inside = xs[0] <= x <= xs[-1]
+        out[i + 1] = next((k + 1 for k in range(len(ys) - 1) if ys[k] <= y < ys[k + 1]), None) if inside else None
+    return out
 
 
 def run(folder: Path, debug: Path | None, only: set[str]) -> list[ZooPage]:
@@ -110,7 +140,8 @@ def run(folder: Path, debug: Path | None, only: set[str]) -> list[ZooPage]:
             out.append(ev)
             state = "read" if ev.read else f"REFUSED ({ev.error})"
             extra = "".join(f" {k} {v}" for k, v in
-                            (("missed", ev.missed), ("phantom", ev.phantom), ("doubtful", ev.doubtful)) if v)
+                            (("missed", ev.missed), ("phantom", ev.phantom), ("doubtful", ev.doubtful),
+                             ("MISNUMBERED", ev.misplaced)) if v)
             print(f"  {ev.layout:20s} {f['file']} p{ev.page} {','.join(ev.distortions)}: {state}{extra}",
                   file=sys.stderr, flush=True)
     return out
@@ -142,23 +173,26 @@ def summarise(pages: list[ZooPage]) -> dict[str, dict[str, float]]:
             "line_count_off": sum(1 for p in read if p.n_lines != p.n_truth_lines),
             "doubtful_rows": sum(len(p.doubtful) for p in read),
             "wrong_numbering_pages": sum(1 for p in read if p.wrong_number),
+            "at_place": sum(p.at_place for p in read),
+            "misplaced_unflagged": sum(len(p.misplaced) for p in read),
             "s_per_page_median": secs[len(secs) // 2],
         }
     return out
 
 
 def markdown(summary: dict[str, dict[str, float]], held_out: set[str]) -> str:
-    head = ("| layout | pages | refused | written rows | row recall | phantom rows | crossed out found | "
-            "line count off | rows flagged row_uncertain | layout s/page |")
-    lines = [head, "|" + "---|" * 10]
+    head = ("| layout | pages | refused | written rows | row recall | at own place | misnumbered, unflagged | "
+            "phantom rows | crossed out found | line count off | rows flagged row_uncertain | layout s/page |")
+    lines = [head, "|" + "---|" * 12]
     for layout, s in summary.items():
         name = f"**{layout}** (held out)" if layout in held_out else layout
         crossed = f"{int(s['crossed_found'])}/{int(s['crossed_truth'])}"
         if s["crossed_false"]:
             crossed += f" (+{int(s['crossed_false'])} false)"
         lines.append(f"| {name} | {int(s['pages'])} | {int(s['refused'])} | {int(s['rows'])} | "
-                     f"{100 * s['recall']:.1f}% | {int(s['phantom'])} | {crossed} | {int(s['line_count_off'])} | "
-                     f"{int(s['doubtful_rows'])} | {s['s_per_page_median']:.2f} |")
+                     f"{100 * s['recall']:.1f}% | {int(s['at_place'])}/{int(s['rows'])} | "
+                     f"{int(s['misplaced_unflagged'])} | {int(s['phantom'])} | {crossed} | "
+                     f"{int(s['line_count_off'])} | {int(s['doubtful_rows'])} | {s['s_per_page_median']:.2f} |")
     return "\n".join(lines)
 
 

@@ -22,13 +22,14 @@ from tools.realhw.words import INK, LinePieces, Piece
 #: Cell height at 300 dpi (an 8.5 mm line), and the scale from the 48-px lines to it.
 CELL_H = 100
 LINE_SCALE = 1.6
-KINDS = ("surname", "surname_caps", "first_name", "town", "postcode", "postcode_comb", "email")
+KINDS = ("surname", "surname_caps", "first_name", "town", "town_code", "postcode", "postcode_comb", "email")
 #: The column each kind is read as (name, type, role), as in samples/foreign.yaml.
 COLUMNS = {
     "surname": ("nom", "name", "last"),
     "surname_caps": ("nom", "name", "last"),
     "first_name": ("prenom", "name", "first"),
     "town": ("ville", "text", "other"),
+    "town_code": ("ville", "text", "other"),  #: the town crops again, on a row whose postcode is its own
     "postcode": ("code_postal", "postcode", "other"),
     "postcode_comb": ("code_postal", "postcode", "other"),
     "email": ("email", "email", "other"),
