@@ -9,6 +9,7 @@ table is detected, its header row found, and its columns matched to the form's.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cache
 
 import cv2
 import numpy as np
@@ -245,11 +246,14 @@ def _header_above(reg: Registered, split: RowSplit, rules: Rules, form: Form) ->
         return split
     x0, x1 = rules.xs[0], rules.xs[-1]
     bands = header_bands(reg.gray, Rules(tuple(ys), rules.xs), k)
-    inside = header_share(reg.gray, ys[0], ys[1], x0, x1, form, k, ruled=True)
+    # each band is read (20 to 70 ms) only when a test below needs it, the shorter first
+    inside = cache(lambda: header_share(reg.gray, ys[0], ys[1], x0, x1, form, k, ruled=True))
     doubtful = frozenset(range(len(ys) - 1)) if split.doubtful else frozenset()
     if len(bands) >= 2:
-        above = header_share(reg.gray, bands[1][0], bands[1][1], x0, x1, form, k)
-        if above >= HEADER_SHARE and above >= inside + 0.2:
+        above = cache(lambda: header_share(reg.gray, bands[1][0], bands[1][1], x0, x1, form, k))
+        # a share is at most 1: with over 0.8 read inside, the band above cannot win
+        first_above = bands[1][1] - bands[1][0] < ys[1] - ys[0]
+        if (first_above or inside() + 0.2 <= 1.0) and above() >= HEADER_SHARE and above() >= inside() + 0.2:
             # split again with the labels' top as the header's: the first rule found is then
             # the first line's top, and a stroke through that line (a crossing-out) is judged
             # like one through any other line instead of passing for the header's bottom
@@ -259,7 +263,7 @@ def _header_above(reg: Registered, split: RowSplit, rules: Rules, form: Form) ->
             if again.ys[:2] == [top, ys[0]]:
                 return replace(again, notes=(*again.notes, note))
             return RowSplit([top, *ys], doubtful, (*split.notes, note))
-    if len(ys) >= 4 and (inside < HEADER_SHARE or _partial(rules, ys[1], k)):
+    if len(ys) >= 4 and (_partial(rules, ys[1], k) or inside() < HEADER_SHARE):
         # the second band holds the labels' other line when most words read there are label
         # words (handwriting read by Tesseract gives none)
         words = [w for w in band_words(reg.gray, ys[1], ys[2], x0, x1, k, ruled=True) if len(w) >= 3]

@@ -318,3 +318,38 @@ def test_table_keystoned_by_a_misplaced_corner_is_straightened(side: str) -> Non
     left = [np.flatnonzero(ink[y, x0 - r : x0 + r]).mean() for y in (y0 + 5, y1 - 5)]
     top = [np.flatnonzero(ink[y0 - r : y0 + r, x]).mean() for x in (x0 + 5, x1 - 5)]
     assert abs(left[0] - left[1]) < 0.5 * k and abs(top[0] - top[1]) < 0.5 * k
+
+
+def test_percentiles_from_a_histogram_or_one_sort_are_numpys_to_the_bit() -> None:
+    from scanner.register.common import percentile_u8, row_percentiles
+
+    rng = np.random.default_rng(3)
+    for i in range(300):
+        h, w = (int(v) for v in rng.integers(1, 40, 2))
+        img = rng.integers(0, 256, (h + 2, w + 3)).astype(np.uint8)
+        if i % 2:
+            img = (img // 60 * 60).astype(np.uint8)  # many equal values
+        roi = img[1 : 1 + h, 2 : 2 + w]  # a view, as the callers pass
+        for q in (0, 25, 33.3, 90, 100):
+            assert percentile_u8(roi, q) == float(np.percentile(roi, q))
+            assert row_percentiles(roi, q) == [float(np.percentile(r, q)) for r in roi]
+
+
+def test_best_header_share_is_the_best_band_read_fewer_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    import scanner.register.header as header
+
+    scores = {(0.0, 30.0): 0.25, (40.0, 50.0): 1.0, (60.0, 65.0): 0.5}
+    read: list[tuple[float, float]] = []
+
+    def fake(gray: np.ndarray, top: float, bottom: float, *args: object, **kw: object) -> float:
+        read.append((top, bottom))
+        return scores[(top, bottom)]
+
+    monkeypatch.setattr(header, "header_share", fake)
+    img, form = np.zeros((80, 80), np.uint8), FOREIGN_FORM
+    bands = list(scores)
+    assert header.best_header_share(img, bands, 0, 80, form, 4.0) == max(scores.values())
+    assert read == [(60.0, 65.0), (40.0, 50.0)]  # shortest first; none after every label is read
+    read.clear()
+    assert header.best_header_share(img, bands[:1], 0, 80, form, 4.0) == 0.25
+    assert header.best_header_share(img, [], 0, 80, form, 4.0) == 0.0

@@ -23,7 +23,8 @@ def register(page: PageImage, forms: FormRegistry) -> Registered:
     """Registered (upright, template-aligned) gray image of ``page``."""
     src, pg = page.ref.source, page.ref.page
     gray = cv2.cvtColor(page.image, cv2.COLOR_BGR2GRAY) if page.image.ndim == 3 else page.image
-    markers = find_markers(gray)
+    levels = [gray]  # its halvings, made once for the marker search and the table's registration
+    markers = find_markers(gray, levels)
     if len(markers) >= 3:
         return register_printed(page, gray, markers, forms)
     blank = NotAFormError(src, pg, "blank page", "Nothing to read on this page; remove it or ignore this message.")
@@ -33,7 +34,7 @@ def register(page: PageImage, forms: FormRegistry) -> Registered:
         # a ruled table is far more ink than a blank page holds, so a page read by its table
         # is never blank: the blank test is only needed to explain a failure
         try:
-            return register_foreign(page, gray, forms.default)
+            return register_foreign(page, gray, forms.default, levels)
         except (NotAFormError, RegistrationError, cv2.error) as exc:
             if is_blank(gray):
                 raise blank from exc

@@ -32,17 +32,22 @@ def flatten(gray: np.ndarray, bg: np.ndarray | None = None) -> np.ndarray:
     return cv2.divide(gray, np.maximum(bg, 40), scale=255)
 
 
-def downscale(gray: np.ndarray, long_side: int) -> tuple[np.ndarray, float]:
+def downscale(gray: np.ndarray, long_side: int, levels: list[np.ndarray] | None = None) -> tuple[np.ndarray, float]:
     """Shrink so the long side is at most ``long_side``; returns the image and the factor used.
 
     Halving with pyrDown first: INTER_AREA on a full page is several times slower.
+    ``levels``: the halvings of ``gray`` already made (see ``halved``), used and added to.
     """
     h, w = gray.shape[:2]
     if max(h, w) <= long_side:
         return gray, 1.0
-    img = gray
-    while max(img.shape[:2]) >= 2 * long_side:
-        img = cv2.pyrDown(img)
+    chain = levels if levels is not None and levels and levels[0] is gray else [gray]
+    i = 0
+    while max(chain[i].shape[:2]) >= 2 * long_side:
+        if i + 1 == len(chain):
+            chain.append(cv2.pyrDown(chain[i]))
+        i += 1
+    img = chain[i]
     f = long_side / max(h, w)
     out = cv2.resize(img, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
     return out, f
@@ -79,3 +84,40 @@ def halved(levels: list[np.ndarray], long_side: float, over: float) -> tuple[np.
             levels.append(cv2.pyrDown(levels[i]))
         i += 1
     return levels[i], 0.5**i
+
+
+def _linear_at(n: int, q: float) -> tuple[int, int, float]:
+    """The two order statistics of ``n`` values (0-based) that ``np.percentile(..., q)`` interpolates
+    between by default, and the weight of the upper one."""
+    v = (n - 1) * (q / 100)
+    lo = min(n - 1, max(0, int(np.floor(v))))
+    return lo, min(n - 1, lo + 1), v - lo
+
+
+def _lerp(a: int, b: int, t: float) -> float:
+    """numpy's linear interpolation, to the bit: from whichever end is nearer."""
+    d = b - a
+    if d == 0:
+        return float(a)
+    return float(b - d * (1 - t)) if t >= 0.5 else float(a + d * t)
+
+
+def percentile_u8(img: np.ndarray, q: float) -> float:
+    """``np.percentile(img, q)`` (its default linear method, to the bit) of an 8-bit image, from a
+    histogram: no copy of the pixels and no partial sort (thirty times faster on a table's box)."""
+    n = img.size
+    if n == 0 or img.dtype != np.uint8:
+        return float(np.percentile(img, q))
+    lo, hi, t = _linear_at(n, q)
+    cum = np.cumsum(cv2.calcHist([img], [0], None, [256], [0, 256]).ravel().astype(np.int64))
+    a, b = (int(np.searchsorted(cum, i, side="right")) for i in (lo, hi))
+    return _lerp(a, b, t)
+
+
+def row_percentiles(rows: np.ndarray, q: float) -> list[float]:
+    """``np.percentile(row, q)`` of each row of a 2-D integer array (to the bit), with one sort."""
+    if rows.shape[1] == 0:
+        return [float(np.percentile(r, q)) for r in rows]
+    lo, hi, t = _linear_at(rows.shape[1], q)
+    ranked = np.sort(rows, axis=1)
+    return [_lerp(a, b, t) for a, b in zip(ranked[:, lo].tolist(), ranked[:, hi].tolist(), strict=True)]

@@ -21,7 +21,7 @@ from scanner.grid import match_columns
 from scanner.layout import MM_PER_INCH, TEMPLATE_DPI
 from scanner.model import PageImage, Registered
 from scanner.register.common import downscale, flatten, halved
-from scanner.register.header import HEADER_SHARE, header_bands, header_share, tessdata
+from scanner.register.header import HEADER_SHARE, best_header_share, header_bands, tessdata
 from scanner.register.lines import Rules, ink_mask, rule_masks, rules_from_masks
 from scanner.register.quad import find_page_quad
 from scanner.register.straighten import table_correction
@@ -106,11 +106,12 @@ def estimate_skew(gray: np.ndarray, px_per_mm: float) -> float | None:
         # quarter, has nothing but vertical rules
         t = np.radians(deg)
         c, s = np.cos(t), np.sin(t)
-        score = 0.0
+        score = 0  # the squared counts summed in integers: exact, as their float sum was
         for proj in (y * c - x * s, x * c + y * s):
-            hist = np.bincount((proj - proj.min()).astype(np.int64))
-            score += float((hist.astype(np.float64) ** 2).sum())
-        return score
+            proj -= proj.min()
+            hist = np.bincount(proj.astype(np.int64))
+            score += int(np.dot(hist, hist))
+        return float(score)
 
     # coarse sweep on a random fifth of the pixels; its best few angles are scored again on
     # all of them (on a photo with perspective two families of lines compete, and a subsample
@@ -226,10 +227,7 @@ def _upright_labels(gray: np.ndarray, k: float, form: Form, tied: dict[int, Rule
     for t, rules in tied.items():
         img = gray if t == 0 else cv2.rotate(gray, codes[t])
         x0, x1 = rules.xs[0], rules.xs[-1]
-        bands = header_bands(img, rules, k)  # the first one is ruled above and below
-        shares[t] = max(
-            (header_share(img, a, b, x0, x1, form, k, ruled=i == 0) for i, (a, b) in enumerate(bands)), default=0.0
-        )
+        shares[t] = best_header_share(img, header_bands(img, rules, k), x0, x1, form, k)
     ranked = sorted(shares.items(), key=lambda kv: kv[1], reverse=True)
     # a fax's labels read poorly at this resolution: two labels one way, none the other, is clear
     if not ranked or ranked[0][1] < min(HEADER_SHARE, 2 / max(1, len(form.columns))):
@@ -276,11 +274,16 @@ def osd_turns(gray: np.ndarray) -> int | None:
     return (4 - round(res["orient_deg"] / 90.0)) % 4
 
 
-def register_foreign(page: PageImage, gray: np.ndarray, form: Form) -> Registered:
-    """Upright, deskewed gray page at TEMPLATE_DPI whose table matches ``form``."""
+def register_foreign(
+    page: PageImage, gray: np.ndarray, form: Form, levels: list[np.ndarray] | None = None
+) -> Registered:
+    """Upright, deskewed gray page at TEMPLATE_DPI whose table matches ``form``.
+
+    ``levels``: halvings of ``gray`` already made (see ``halved``).
+    """
     src, pg = page.ref.source, page.ref.page
     k = TEMPLATE_DPI / MM_PER_INCH
-    levels = [gray]
+    levels = levels if levels and levels[0] is gray else [gray]
     rect, size, notes = _rectify(gray, page, levels)
     # analysis copy at ANALYSIS_DPI
     a = ANALYSIS_DPI / TEMPLATE_DPI
@@ -324,7 +327,7 @@ def register_foreign(page: PageImage, gray: np.ndarray, form: Form) -> Registere
         notes.append(f"turned {90 * orient.quarter_turns} degrees clockwise ({orient.how})")
     # shrink big sources first so the warp does not alias
     scale = _scale(m, gray.shape)
-    srcimg, f = (gray, 1.0) if scale >= 0.6 else downscale(gray, round(max(gray.shape) * scale * 1.25))
+    srcimg, f = (gray, 1.0) if scale >= 0.6 else downscale(gray, round(max(gray.shape) * scale * 1.25), levels)
     m_src = m @ np.diag([1 / f, 1 / f, 1.0])
     warped = cv2.warpPerspective(srcimg, m_src, out_size, flags=cv2.INTER_LINEAR, borderValue=255)
     return Registered(

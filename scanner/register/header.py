@@ -132,6 +132,23 @@ def header_share(
     return label_share(band_words(gray, top, bottom, left, right, k, ruled), label_words(form))
 
 
+def best_header_share(
+    gray: np.ndarray, bands: list[tuple[float, float]], left: float, right: float, form: Form, k: float
+) -> float:
+    """The most of ``header_share`` over ``bands`` (the first one ruled above and below; ``header_bands``).
+
+    Equal to the max over every band, at fewer readings (20 to 70 ms each): the shortest
+    band is read first (a line of print is shorter than a written line), and once every
+    label is read in one band no other is read, as none can score more.
+    """
+    best = 0.0
+    for i in sorted(range(len(bands)), key=lambda j: bands[j][1] - bands[j][0]):
+        best = max(best, header_share(gray, bands[i][0], bands[i][1], left, right, form, k, ruled=i == 0))
+        if best >= 1.0:
+            break
+    return best
+
+
 def label_word_hits(words: list[str], form: Form) -> int:
     """How many of ``words`` are words of the form's labels (of 3 letters or more)."""
     vocab = {w for label in label_words(form) for w in label if len(w) >= 3}

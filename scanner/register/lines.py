@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from scanner.register.common import percentile_u8, row_percentiles
+
 #: Share of the table's width (height) a horizontal (vertical) rule must cover.
 MIN_COVER = 0.4
 #: Thickest band of the projection that can be a rule (thicker: merged text), mm.
@@ -83,28 +85,37 @@ def rule_masks(ink: np.ndarray, px_per_mm: float, min_len_mm: float = 8.0) -> tu
 
 
 def peaks(profile: np.ndarray, threshold: float, merge_px: float, max_width: float = np.inf) -> list[float]:
-    """Weighted centres of the runs of ``profile`` above ``threshold`` (runs closer than
-    ``merge_px`` joined), leaving out runs wider than ``max_width``."""
-    idx = np.flatnonzero(profile >= threshold)
+    """Weighted centres of the runs of ``profile`` (integer counts) above ``threshold`` (runs closer
+    than ``merge_px`` joined), leaving out runs wider than ``max_width``.
+
+    Every run at once: a cumulative sum gives each run's weight and moment exactly (integers),
+    as the sums over each run did.
+    """
+    prof = np.asarray(profile)
+    if not np.issubdtype(prof.dtype, np.integer):
+        raise TypeError("peaks() takes integer counts (its sums are exact only in integers)")
+    idx = np.flatnonzero(prof >= threshold)
     if idx.size == 0:
         return []
-    out: list[float] = []
-    start = prev = int(idx[0])
-    for i in [*idx[1:].tolist(), None]:
-        if i is not None and i - prev <= merge_px:
-            prev = i
-            continue
-        top = float(profile[start : prev + 1].max())
-        side = round(max_width) + 2 if np.isfinite(max_width) else 0
-        beside = max(float(profile[max(0, start - side)]), float(profile[min(len(profile) - 1, prev + side)]))
-        # a rule stands alone; a line of text merged by the closing is a broad hump
-        if prev - start + 1 <= max_width and (side == 0 or beside <= 0.7 * top):
-            seg = np.arange(start, prev + 1)
-            wts = profile[start : prev + 1].astype(np.float64)
-            out.append(float((seg * wts).sum() / max(wts.sum(), 1e-9)))
-        if i is not None:
-            start = prev = i
-    return out
+    cut = np.flatnonzero(np.diff(idx) > merge_px)
+    start = idx[np.concatenate(([0], cut + 1))]
+    last = idx[np.concatenate((cut, [idx.size - 1]))]
+    n = len(prof)
+    # each run's top: the max over [start, last], gaps below the threshold included
+    bounds = np.stack([start, last + 1], axis=1).ravel()
+    top = np.maximum.reduceat(np.append(prof, 0), bounds)[::2]
+    side = round(max_width) + 2 if np.isfinite(max_width) else 0
+    beside = np.maximum(prof[np.maximum(0, start - side)], prof[np.minimum(n - 1, last + side)])
+    # a rule stands alone; a line of text merged by the closing is a broad hump
+    keep = last - start + 1 <= max_width
+    if side:
+        keep &= beside <= 0.7 * top
+    p64 = prof.astype(np.int64)
+    mass = np.concatenate(([0], np.cumsum(p64)))
+    moment = np.concatenate(([0], np.cumsum(p64 * np.arange(n, dtype=np.int64))))
+    w = (mass[last + 1] - mass[start])[keep].tolist()
+    m = (moment[last + 1] - moment[start])[keep].tolist()
+    return [float(mi) / max(float(wi), 1e-9) for mi, wi in zip(m, w, strict=True)]
 
 
 def _around(x: float, limit: int, r: int) -> slice:
@@ -295,14 +306,12 @@ def _printed_dark(gray: np.ndarray, ys: list[float], xs: list[float], px_per_mm:
         return xs
     y0, y1 = round(ys[0]), round(ys[-1]) + 1
     W = gray.shape[1]
-    paper = float(np.percentile(gray[y0:y1, round(xs[0]) : round(xs[-1]) + 1], 90))
-    dips = []
+    paper = percentile_u8(gray[y0:y1, round(xs[0]) : round(xs[-1]) + 1], 90)
     reach = max(1, round(0.8 * px_per_mm))  # a rule left slightly slanted stays in its strip
-    for x in xs:
-        strip = gray[y0:y1, _around(x, W, reach)].min(axis=1)
-        # where the rule is darkest: a fax breaks a printed rule into dashes (over half its
-        # length may be gone), a crease's edge is faint all along
-        dips.append(max(0.0, paper - float(np.percentile(strip, 25))))
+    strips = np.stack([gray[y0:y1, _around(x, W, reach)].min(axis=1) for x in xs])
+    # where the rule is darkest: a fax breaks a printed rule into dashes (over half its
+    # length may be gone), a crease's edge is faint all along
+    dips = [max(0.0, paper - p) for p in row_percentiles(strips, 25)]
     # against its neighbours: a photo's light and focus change across the page, slowly
     kept = [
         x for i, x in enumerate(xs)

@@ -136,7 +136,7 @@ def _sharpen(
     return out
 
 
-def find_markers(gray: np.ndarray) -> dict[int, np.ndarray]:
+def find_markers(gray: np.ndarray, levels: list[np.ndarray] | None = None) -> dict[int, np.ndarray]:
     """Corner markers found on the page: id -> 4x2 corners in image px (clockwise from the marker's top-left).
 
     A downscaled copy first, then the same with its lighting flattened (shade,
@@ -144,10 +144,11 @@ def find_markers(gray: np.ndarray) -> dict[int, np.ndarray]:
     the full-size picture only when markers may be too small to decode in the
     copy (a sheet far away in a photo) and one of the places where a marker seems
     to be does hold one: most pages without markers are thus ruled out at the
-    cost of one or two searches on the small copy.
+    cost of one or two searches on the small copy. ``levels``: halvings of ``gray``
+    shared with the later stages (see ``halved``).
     """
     detector = _detector()
-    small, f = downscale(gray, DETECT_LONG_SIDE)
+    small, f = downscale(gray, DETECT_LONG_SIDE, levels)
     best, likes = _detect(detector, small, f)
     best_factor = f
     if len(best) < len(MARKER_IDS):

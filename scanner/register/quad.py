@@ -85,8 +85,10 @@ def _with_shaded_paper(blur: np.ndarray, bright: np.ndarray) -> np.ndarray:
     n, labels = cv2.connectedComponents(either, connectivity=8)
     if n <= 2:
         return either
-    on_bright = np.unique(labels[(bright > 0)])
-    return np.where(np.isin(labels, on_bright[on_bright > 0]), 255, 0).astype(np.uint8)
+    on_bright = np.zeros(n, bool)  # a lookup table of the components touching it (no sort of the labels)
+    on_bright[labels[bright > 0]] = True
+    on_bright[0] = False
+    return np.where(on_bright[labels], np.uint8(255), np.uint8(0))
 
 
 def _from_sides(c: np.ndarray, peri: float, shape: tuple[int, int]) -> np.ndarray | None:
