@@ -61,11 +61,15 @@ eval-zoo: $(STAMP)
 
 # Real handwriting, crop level (issue 20, docs/ACCURACY.md): words cut from the Copiste d'un
 # jour lines, MNIST postcodes, composed e-mails, writer-held-out; the test split is the figure.
+# Then the thresholds checked on them (tune bound, test figures) and the reliability curves (PNG).
 # Reads ../shared/handwriting (HANDWRITING=... elsewhere); 2 workers by default.
 HANDWRITING ?= $(or $(PETITION_HANDWRITING),../shared/handwriting)
 EVAL_REAL_WORKERS ?= 2
 eval-real: $(STAMP)
-	$(BIN)/python tools/eval_real.py --data $(HANDWRITING) --split both --workers $(EVAL_REAL_WORKERS) --json gen/eval-real.json
+	$(BIN)/python tools/eval_real.py --data $(HANDWRITING) --split both --workers $(EVAL_REAL_WORKERS) --json gen/eval-real.json \
+		--outcomes gen/eval-real-outcomes.jsonl
+	$(BIN)/python tools/calibrate_real.py gen/eval-real-outcomes.jsonl --png gen/reliability-real.png \
+		--markdown gen/calibration-real.md
 
 # Issue 18's probes (bad inputs, faults, kills, hostile requests): one line per probe.
 # RELIABILITY_ARGS=--fast for the quick ones (CI runs those: tests/test_reliability.py).

@@ -20,7 +20,7 @@ import random
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -271,6 +271,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--engines", default="rapidocr,tesseract")
     ap.add_argument("--json", type=Path, default=None, help="write the figures here")
+    ap.add_argument("--outcomes", type=Path, default=None, help="write every crop's reading here (JSON lines), "
+                    "for tools/calibrate_real.py")
     args = ap.parse_args(argv)
     root = data_dir(args.data)
     if not (root / "copiste-lines" / "lines.jsonl").exists():
@@ -305,6 +307,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if args.outcomes:
+        args.outcomes.parent.mkdir(parents=True, exist_ok=True)
+        with args.outcomes.open("w", encoding="utf-8") as fh:
+            for o in outcomes:
+                row = {**asdict(o), "right": same(o.kind, o.value, o.truth)}
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     return result
 
 
