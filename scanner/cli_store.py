@@ -11,11 +11,12 @@ from pathlib import Path
 import click
 
 from scanner.against import load_against, parse_mapping
+from scanner.dedupe import open_store
 from scanner.errors import UsageError
 from scanner.export import ExportOptions, Preset, export_final
 from scanner.person import Candidate
 from scanner.privacy import ForgetRequest, find, forget, purge_images
-from scanner.store import DEFAULT_STORE_NAME, Store
+from scanner.store import DEFAULT_STORE_NAME
 
 _STORE_HELP = (
     f"Batch store written by 'process': a .sqlite file, or the folder holding {DEFAULT_STORE_NAME}"
@@ -80,7 +81,7 @@ def export_cmd(
     """
     if maps and against is None:
         raise UsageError("--map is only used with --against")
-    with Store.open(store_path, create=False) as store:
+    with open_store(store_path, create=False) as store:
         listed = load_against(against, parse_mapping(maps), store.known_forms()) if against else None
         options = ExportOptions(
             out=out,
@@ -139,7 +140,7 @@ def forget_cmd(
     delete or rewrite them.
     """
     request = ForgetRequest(email=email, name=name, postcode=postcode)
-    with Store.open(store_path, create=False) as store:
+    with open_store(store_path, create=False) as store:
         found = find(store, request)
         _list_rows("row(s) of this person, to remove", found.sure)
         _list_rows("row(s) that may be the same person, kept unless you say so", found.possible)
@@ -191,7 +192,7 @@ def purge_cmd(store_path: Path, dry_run: bool) -> None:
     review (accepted, rejected, forgotten) lose their images; rows still
     waiting for a person keep theirs. Values stay. The store file then shrinks.
     """
-    with Store.open(store_path, create=False) as store:
+    with open_store(store_path, create=False) as store:
         result = purge_images(store, dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
     click.echo(f"{verb} {result.images} image(s) ({result.bytes / 1e6:.1f} MB) of {result.pages} page(s)")

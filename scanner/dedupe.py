@@ -30,11 +30,12 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import IntEnum
+from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
 from scanner.against import AgainstList
-from scanner.store import Identity, Store
+from scanner.store import Action, Identity, Store
 from scanner.store.identity import MAX_BLOCK, towns_alike
 
 #: Pages whose run has not ordered them yet sort after every ordered page.
@@ -225,6 +226,40 @@ def dedupe_rows(
     stats.possible = len(matches) - stats.duplicates
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def open_store(path: Path, *, create: bool = True) -> Store:
+    """The store at ``path``, its duplicates searched anew if it was re-keyed on opening
+    (an older version's identity rules; see ``ReviewOps.refresh_identities``). Every
+    command opens its store through this, so no one reads a re-keyed store unsearched."""
+    store = Store.open(path, create=create)
+    try:
+        settle_duplicates(store)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def settle_duplicates(store: Store) -> None:
+    """Search every stored row's duplicates if the store was re-keyed since the last search."""
+    if store.duplicates_stale:
+        with store.transaction():
+            dedupe_rows(store, None)
+            store.duplicates_settled()
+
+
+def decide(
+    store: Store, row_id: int, action: Action | str, *, column: str | None = None, value: str | None = None,
+    who: str = "",
+) -> None:
+    """Apply and record one review decision, and search again, in the same transaction, the
+    duplicates of the rows it concerns (a corrected e-mail or name changes who the row is;
+    a rejected row can no longer be anyone's original)."""
+    with store.transaction():
+        targets = store.record_decision(row_id, action, column=column, value=value, who=who)
+        if targets:
+            dedupe_rows(store, targets)
 
 
 def _order(alias_page: str, alias_row: str) -> str:

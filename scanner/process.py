@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scanner.dedupe import settle_duplicates
 from scanner.errors import ExitCode, UsageError
 from scanner.executors import make_executor
 from scanner.forms import Form, FormRegistry
@@ -117,6 +118,7 @@ def run_process(opts: ProcessOptions) -> RunSummary:
     against = load_against(opts.against, dict(opts.against_map), forms) if opts.against else None
     store = Store.open(store_path)
     with run_lock(store_path):
+        settle_duplicates(store)  # a store re-keyed on opening is searched before this run adds to it
         return _run_locked(opts, registry, store, forms, against)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from _store_fixtures import FORM, flags_by_ref, page, person, row
 
-from scanner.dedupe import Verdict, compare, dedupe_run
+from scanner.dedupe import Verdict, compare, decide, dedupe_run, open_store
 from scanner.model import PageResult
 from scanner.store import Action, Identity, IdentityColumns, Store
 from scanner.store.identity import norm_email, norm_name, norm_postcode, norm_town, phonetic
@@ -158,7 +158,7 @@ def test_reviewer_word_survives_a_new_search(store: Store) -> None:
     run = run_batch(store, pages)
     second = next(r for r in store.iter_rows() if r.row == 2)
     assert second.dup_flag == "possible_duplicate"
-    store.decide(second.id, Action.NOT_DUPLICATE, who="tab-2")
+    decide(store, second.id, Action.NOT_DUPLICATE, who="tab-2")
     dedupe_run(store, run)
     after = store.get_row(second.id)
     assert after is not None and after.dup_flag is None and after.status.value == "clean"
@@ -192,7 +192,7 @@ def test_correcting_an_email_moves_the_duplicate(store: Store) -> None:
     second = next(r for r in store.iter_rows() if r.row == 2)
     assert second.dup_flag == "duplicate"
     first = next(r for r in store.iter_rows() if r.row == 1)
-    store.decide(first.id, Action.CORRECT, column="email", value="anne.petit@x.fr", who="t")
+    decide(store, first.id, Action.CORRECT, column="email", value="anne.petit@x.fr", who="t")
     # same name, now two different e-mails: a person decides
     assert flags_by_ref(store)["a.pdf:1:2"] == ("possible_duplicate", "a.pdf:1:1")
 
@@ -222,7 +222,7 @@ def test_a_store_keyed_by_older_rules_is_rekeyed_when_opened(tmp_path: Path) -> 
         s.conn.execute("UPDATE rows SET id_town = ''")
         s.conn.execute("DELETE FROM row_keys WHERE key LIKE 't:%' OR key LIKE 'u:%'")
         s.conn.execute("UPDATE meta SET value = '1' WHERE key = 'identity_version'")
-    with Store.open(path) as s:
+    with open_store(path) as s:
         assert s.conn.execute("SELECT id_town FROM rows").fetchone()[0] == "gerebelesten"
         assert s.conn.execute("SELECT COUNT(*) FROM row_keys WHERE key LIKE 't:%'").fetchone()[0] > 0
         run_batch(s, [page("b.pdf", 1, [row(3, person("MULLE", "AMBROISINE", "", "54250", "GÈRE-BÉLESTEN"))])])
@@ -246,9 +246,31 @@ def test_rows_of_an_older_store_that_only_the_new_keys_link_are_flagged_when_ope
         s.conn.execute("DELETE FROM row_keys WHERE key LIKE 't:%' OR key LIKE 'u:%'")
         s.conn.execute("UPDATE meta SET value = '1' WHERE key = 'identity_version'")
         assert flags_by_ref(s)["b.pdf:1:9"] == (None, "")
-    with Store.open(path) as s:  # no new run: opening it is enough
+    with open_store(path) as s:  # no new run: opening it is enough
         assert flags_by_ref(s)["b.pdf:1:9"] == ("possible_duplicate", "a.pdf:1:2")
         repeat = next(r for r in s.iter_rows() if r.ref() == "b.pdf:1:9")
         assert repeat.status.value == "review"
-    with Store.open(path) as s:  # and once only
+    with open_store(path) as s:  # and once only
         assert s.meta("identity_version") == "2"
+
+
+def test_a_store_rekeyed_by_a_plain_open_waits_for_its_search(tmp_path: Path) -> None:
+    path = tmp_path / "petition.sqlite"
+    misread = person("GAU HIER", "HAMED", "", "8020", "DOING7")
+    with Store.open(path) as s:
+        run_batch(
+            s,
+            [
+                page("a.pdf", 1, [row(2, misread, flags=("low_confidence:nom",))]),
+                page("b.pdf", 1, [row(9, person("GAUTHIER", "HAMED", "hamed.gauthier@gmx.fr", "80200", "DOINGT"))]),
+            ],
+        )
+        s.conn.execute("UPDATE rows SET id_town = '', dup_flag = NULL, duplicate_of = '', dup_row_id = NULL")
+        s.conn.execute("DELETE FROM row_keys WHERE key LIKE 't:%' OR key LIKE 'u:%'")
+        s.conn.execute("UPDATE meta SET value = '1' WHERE key = 'identity_version'")
+    with Store.open(path) as s:  # the store itself only re-keys, and says the search is owed
+        assert s.duplicates_stale
+        assert flags_by_ref(s)["b.pdf:1:9"] == (None, "")
+    with open_store(path) as s:  # what every command opens with
+        assert not s.duplicates_stale
+        assert flags_by_ref(s)["b.pdf:1:9"] == ("possible_duplicate", "a.pdf:1:2")

@@ -11,7 +11,7 @@ from _store_fixtures import FORM, page, person, row
 from click.testing import CliRunner
 
 from scanner.cli_store import export_cmd
-from scanner.dedupe import dedupe_run
+from scanner.dedupe import decide, dedupe_run
 from scanner.export import ExportOptions, Preset, export_final, neutralise, write_run_csvs
 from scanner.forms import Form
 from scanner.model import PageRef
@@ -131,9 +131,9 @@ def test_final_export_keeps_clean_and_accepted_rows_only(store: Store, tmp_path:
     run = batch(store)
     store.save_page(run, page("lot/e.pdf", 1, [row(1, person("Rejet", "Ron", "r@x.fr"), flags=("crossed_out",))]))
     rows = {r.ref(): r for r in store.iter_rows()}
-    store.decide(rows["lot/b.pdf:1:1"].id, Action.ACCEPT, who="t")  # unsigned, but a person accepted it
-    store.decide(rows["lot/b.pdf:1:3"].id, Action.ACCEPT, who="t")  # accepted but still a duplicate
-    store.decide(rows["lot/e.pdf:1:1"].id, Action.REJECT, who="t")
+    decide(store, rows["lot/b.pdf:1:1"].id, Action.ACCEPT, who="t")  # unsigned, but a person accepted it
+    decide(store, rows["lot/b.pdf:1:3"].id, Action.ACCEPT, who="t")  # accepted but still a duplicate
+    decide(store, rows["lot/e.pdf:1:1"].id, Action.REJECT, who="t")
     out = tmp_path / "final.csv"
     summary = export_final(store, ExportOptions(out=out))
     lines = read(out)
@@ -167,7 +167,7 @@ def test_bom_semicolon_and_descriptor(store: Store, tmp_path: Path) -> None:
 def test_civicrm_preset(store: Store, tmp_path: Path) -> None:
     batch(store)
     rows = {r.ref(): r for r in store.iter_rows()}
-    store.decide(rows["lot/b.pdf:1:1"].id, Action.ACCEPT, who="t")
+    decide(store, rows["lot/b.pdf:1:1"].id, Action.ACCEPT, who="t")
     out = tmp_path / "crm.csv"
     export_final(store, ExportOptions(out=out, preset=Preset.CIVICRM))
     lines = read(out)

@@ -7,9 +7,6 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "scanner"
 
-#: Circles known and not yet broken (issue 19): the store re-runs duplicate search after
-#: a decision. Exact: a new circle fails, and so does this entry once it is broken.
-KNOWN_CIRCLES = [["scanner.against", "scanner.dedupe", "scanner.store", "scanner.store.review"]]
 
 
 def _modules() -> dict[str, Path]:
@@ -89,4 +86,4 @@ def test_the_walk_sees_imports_inside_functions() -> None:
 
 
 def test_no_import_circles() -> None:
-    assert _circles(_graph(_modules())) == KNOWN_CIRCLES
+    assert _circles(_graph(_modules())) == []

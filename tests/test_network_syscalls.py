@@ -18,7 +18,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = str(Path(sys.executable).with_name("petition-scan"))
-TRACE = ["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg,clone,clone3,fork,vfork"]
+#: exit_group too: every process makes it once, so each one traced shows in the log even if it
+#: started no thread (a worker that got no page); the pid count below needs them all
+TRACE = ["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg,clone,clone3,fork,vfork,exit_group"]
 
 pytestmark = pytest.mark.skipif(shutil.which("strace") is None, reason="strace is installed by `make test`")
 

@@ -10,7 +10,7 @@ from _store_fixtures import FORM, PNG, page, person, row
 from click.testing import CliRunner
 
 from scanner.cli_store import forget_cmd, purge_cmd
-from scanner.dedupe import dedupe_run
+from scanner.dedupe import decide, dedupe_run
 from scanner.errors import UsageError
 from scanner.export import ExportOptions, export_final, write_run_csvs
 from scanner.privacy import ForgetRequest, NetworkUsed, forbid_network, forget, purge_images
@@ -36,7 +36,7 @@ def test_forget_by_email_removes_values_images_and_history(tmp_path: Path) -> No
     with Store.open(db) as s:  # a first session: the values reach the main file
         run = fill(s)
         anne = next(r for r in s.iter_rows() if r.source == "a.pdf" and r.row == 1)
-        s.decide(anne.id, Action.CORRECT, column="ville", value="RENNES CEDEX", who="t")
+        decide(s, anne.id, Action.CORRECT, column="ville", value="RENNES CEDEX", who="t")
     assert b"RENNES CEDEX" in db.read_bytes()
     with Store.open(db) as s:
         result = forget(s, ForgetRequest(email="annepetit+x@googlemail.com"))
@@ -122,7 +122,7 @@ def test_purge_only_touches_pages_whose_rows_are_all_done(store: Store) -> None:
     assert purge_images(store) == purge_images(store, dry_run=True)
     assert purge_images(store).pages == 0  # nothing exported or decided yet
     rows = {r.ref(): r for r in store.iter_rows()}
-    store.decide(rows["b.pdf:1:1"].id, Action.REJECT, who="t")
+    decide(store, rows["b.pdf:1:1"].id, Action.REJECT, who="t")
     dry = purge_images(store, dry_run=True)
     assert (dry.pages, dry.images) == (1, 1 + 7)  # b.pdf: one line image and seven crops
     assert store.row_images(rows["b.pdf:1:1"].id)[0] is not None

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from _store_fixtures import FORM, PNG, page, person, row
 
+from scanner.dedupe import decide
 from scanner.forms import Form
 from scanner.store import Action, RowStatus, SaveKind, Store, StoreError
 from scanner.store.schema import MIGRATIONS, Migration, migrate
@@ -170,8 +171,8 @@ def test_review_decisions_are_applied_and_audited(store: Store) -> None:
     run = store.start_run(forms=[FORM])
     store.save_page(run, page("a.pdf", 1, [row(1, person("DUPONT", "Jean", "jean@example.org"), flags=("x",))]))
     [r] = list(store.iter_rows())
-    store.decide(r.id, Action.CORRECT, column="email", value="jean.d@example.org", who="tab-1")
-    store.decide(r.id, "accept", who="tab-1")
+    decide(store, r.id, Action.CORRECT, column="email", value="jean.d@example.org", who="tab-1")
+    decide(store, r.id, "accept", who="tab-1")
     after = store.get_row(r.id)
     assert after is not None and after.status is RowStatus.ACCEPTED
     assert after.fields["email"].value == "jean.d@example.org"
@@ -183,7 +184,7 @@ def test_review_decisions_are_applied_and_audited(store: Store) -> None:
     keys = {k for (k,) in store.execute("SELECT key FROM row_keys WHERE row_id = ?", (r.id,))}
     assert "e:jean.d@example.org" in keys and "e:jean@example.org" not in keys
     with pytest.raises(StoreError):
-        store.decide(r.id, Action.CORRECT, column="nope", value="x")
+        decide(store, r.id, Action.CORRECT, column="nope", value="x")
 
 
 def _run_writer(store_path: Path, seed: int, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from scanner.dedupe import decide, dedupe_rows
 from scanner.forms import ColumnType
 from scanner.review.data import ReviewData, RowView
 from scanner.store import Action, RowStatus, Store, StoreError
@@ -180,7 +181,7 @@ class ReviewDesk:
                 if invalid is not None:
                     return invalid
                 for column, value in changes.items():
-                    self.store.decide(row_id, Action.CORRECT, column=column, value=value, who=self.who)
+                    decide(self.store, row_id, Action.CORRECT, column=column, value=value, who=self.who)
                 now_dup = self._dup(row_id)
                 if now_dup[0] is not None and now_dup != (view.dup_flag, view.duplicate_of):
                     # The corrected values match someone already stored: a person must
@@ -188,14 +189,14 @@ class ReviewDesk:
                     self._push(snap)
                     return Outcome(OutcomeKind.SAVED, row_id, action="new_duplicate", where=view.where())
                 if view.dup_flag:
-                    self.store.decide(row_id, Action.NOT_DUPLICATE, who=self.who)
-                self.store.decide(row_id, Action.ACCEPT, who=self.who)
+                    decide(self.store, row_id, Action.NOT_DUPLICATE, who=self.who)
+                decide(self.store, row_id, Action.ACCEPT, who=self.who)
             elif choice is RowChoice.REJECT:
-                self.store.decide(row_id, Action.REJECT, who=self.who)
+                decide(self.store, row_id, Action.REJECT, who=self.who)
             else:
                 # Settled: the export leaves rows flagged 'duplicate' out, and the queue
                 # skips rows a reviewer confirmed as duplicates (see queue.PENDING_SQL).
-                self.store.decide(row_id, Action.DUPLICATE, who=self.who)
+                decide(self.store, row_id, Action.DUPLICATE, who=self.who)
             self._push(snap)
         return Outcome(OutcomeKind.SAVED, row_id, action=choice.value, where=view.where())
 
@@ -204,12 +205,10 @@ class ReviewDesk:
             return Outcome(OutcomeKind.CONFLICT, view.id, where=view.where())
         snap = self._snapshot(view, RowChoice.REOPEN.value)
         if snap.dup[3] is not None:
-            from scanner.dedupe import dedupe_rows  # late: only needed here
-
             # The reviewer reconsiders everything, the duplicate question included.
             self.store.execute("UPDATE rows SET dup_override = NULL WHERE id = ?", (view.id,))
             dedupe_rows(self.store, [view.id])
-        self.store.decide(view.id, Action.REOPEN, who=self.who)
+        decide(self.store, view.id, Action.REOPEN, who=self.who)
         self._push(snap)
         return Outcome(OutcomeKind.SAVED, view.id, action=RowChoice.REOPEN.value, where=view.where())
 
@@ -231,7 +230,7 @@ class ReviewDesk:
             if why:
                 return Outcome(OutcomeKind.INVALID, row_id, where=view.where(), detail=why, column=column)
             snap = self._snapshot(view, Action.CORRECT.value, columns=(column,))
-            self.store.decide(row_id, Action.CORRECT, column=column, value=clean, who=self.who)
+            decide(self.store, row_id, Action.CORRECT, column=column, value=clean, who=self.who)
             after = self.data.row(row_id, with_candidate=False)
             accepted = False
             if (
@@ -241,7 +240,7 @@ class ReviewDesk:
                 and not after.dup_flag
                 and all(f.checked for f in after.fields if f.doubtful)
             ):
-                self.store.decide(row_id, Action.ACCEPT, who=self.who)
+                decide(self.store, row_id, Action.ACCEPT, who=self.who)
                 accepted = True
             self._push(snap)
         return Outcome(
@@ -283,7 +282,7 @@ class ReviewDesk:
         for column, old in snap.values.items():
             f = row.fields.get(column)
             if f is not None and f.value != old:
-                self.store.decide(snap.row_id, Action.CORRECT, column=column, value=old, who=self.who)
+                decide(self.store, snap.row_id, Action.CORRECT, column=column, value=old, who=self.who)
         flag, dup_of, dup_row, override = snap.dup
         if dup_row is not None and self.store.execute("SELECT 1 FROM rows WHERE id = ?", (dup_row,)).fetchone() is None:
             dup_row = None
@@ -292,11 +291,11 @@ class ReviewDesk:
             (flag, dup_of, dup_row, override, snap.row_id),
         )
         if snap.status == RowStatus.ACCEPTED.value:  # undoing a reopen
-            self.store.decide(snap.row_id, Action.ACCEPT, who=self.who)
+            decide(self.store, snap.row_id, Action.ACCEPT, who=self.who)
         elif snap.status == RowStatus.REJECTED.value:
-            self.store.decide(snap.row_id, Action.REJECT, who=self.who)
+            decide(self.store, snap.row_id, Action.REJECT, who=self.who)
         elif snap.columns:
             for column in snap.columns:
-                self.store.decide(snap.row_id, Action.REOPEN, column=column, who=self.who)
+                decide(self.store, snap.row_id, Action.REOPEN, column=column, who=self.who)
         else:
-            self.store.decide(snap.row_id, Action.REOPEN, who=self.who)
+            decide(self.store, snap.row_id, Action.REOPEN, who=self.who)

@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Self
 from urllib.parse import parse_qs, urlsplit
 
+from scanner.dedupe import open_store
 from scanner.review.app import Request, Response, ReviewApp, StoreWorker
 from scanner.review.security import Guard
 from scanner.review.text import Lang
@@ -145,7 +146,7 @@ class ReviewServer:
     def __init__(self, options: ReviewOptions, opener: Callable[[], Store] | None = None) -> None:
         path = resolve_store_path(options.store_path)
         self.options = options
-        self.worker = StoreWorker(opener or (lambda: Store.open(path, create=False)), options.who)
+        self.worker = StoreWorker(opener or (lambda: open_store(path, create=False)), options.who)
         try:
             self.httpd = _Server((LOOPBACK, options.port), _Handler)
         except OSError:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, cast
 
 from scanner.store.base import StoreError
 from scanner.store.identity import IDENTITY_VERSION, IdentityColumns
@@ -18,14 +17,13 @@ from scanner.store.records import Action, Decision, RowStatus
 from scanner.store.rows import RowOps
 from scanner.store.schema import now
 
-if TYPE_CHECKING:
-    from scanner.store import Store
-
+#: meta key set while re-keyed rows wait for their duplicate search
+DUPLICATES_STALE = "duplicates_stale"
 _STATUS_AFTER = {Action.ACCEPT: RowStatus.ACCEPTED, Action.REJECT: RowStatus.REJECTED}
 
 
 class ReviewOps(RowOps):
-    def decide(
+    def record_decision(
         self,
         row_id: int,
         action: Action | str,
@@ -33,11 +31,14 @@ class ReviewOps(RowOps):
         column: str | None = None,
         value: str | None = None,
         who: str = "",
-    ) -> None:
-        """Apply one review decision and record it.
+    ) -> list[int]:
+        """Apply one review decision and record it; the rows whose duplicates must be
+        searched again (the store is storage: :func:`scanner.dedupe.decide` searches
+        them in the same transaction, and is what callers use).
 
         ``correct`` needs ``column`` and ``value``; a corrected e-mail, name or
-        postcode re-runs the duplicate search for the rows it touches.
+        postcode changes who the row is, a rejected row can no longer be anyone's
+        original.
         """
         action = Action(action)
         row = self.get_row(row_id)
@@ -86,10 +87,7 @@ class ReviewOps(RowOps):
         targets = self.rows_pointing_to([row_id])
         if recheck:
             targets.append(row_id)
-        if targets and (recheck or action is Action.REJECT):
-            from scanner.dedupe import dedupe_rows  # late: dedupe builds on the store
-
-            dedupe_rows(cast("Store", self), targets)
+        return targets if recheck or action is Action.REJECT else []
 
     def decisions(self, row_id: int | None = None) -> list[Decision]:
         """The audit trail, oldest first (of one row, or of the whole store)."""
@@ -116,23 +114,31 @@ class ReviewOps(RowOps):
         rules computed them (meta ``identity_version``); the number of rows changed.
 
         The new keys can link two rows already stored (a town joined the identity
-        in version 2), which no later run would compare again: every stored row's
-        duplicates are searched anew, in the same transaction, so a store is never
-        left re-keyed but not searched.
+        in version 2), which no later run would compare again: the store is marked
+        :attr:`duplicates_stale` in the same transaction, and
+        :func:`scanner.dedupe.open_store` searches every stored row's duplicates
+        anew before anyone reads them, so a re-keyed store is never read unsearched.
         """
         if self.meta("identity_version") == str(IDENTITY_VERSION):
             return 0
-        from scanner.dedupe import dedupe_rows  # late: dedupe builds on the store
-
         with self.transaction() as conn:
             ids = [int(r) for (r,) in conn.execute("SELECT id FROM rows WHERE status <> 'forgotten'")]
             changed = sum(self.update_identity(row_id, force=True) for row_id in ids)
             if ids:
-                dedupe_rows(cast("Store", self), None)
+                conn.execute(f"INSERT OR REPLACE INTO meta (key, value) VALUES ('{DUPLICATES_STALE}', '1')")
             conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('identity_version', ?)", (str(IDENTITY_VERSION),)
             )
         return changed
+
+    @property
+    def duplicates_stale(self) -> bool:
+        """Rows were re-keyed and their duplicates not searched since (see :func:`scanner.dedupe.open_store`)."""
+        return self.meta(DUPLICATES_STALE) == "1"
+
+    def duplicates_settled(self) -> None:
+        """Mark the re-keyed rows' duplicates as searched (call inside the search's transaction)."""
+        self.conn.execute("DELETE FROM meta WHERE key = ?", (DUPLICATES_STALE,))
 
     def update_identity(self, row_id: int, *, force: bool = False) -> bool:
         """Recompute the row's normalised identity and keys from its values; True if it changed.

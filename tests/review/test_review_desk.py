@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from scanner.dedupe import decide
 from scanner.export import ExportOptions, export_final
 from scanner.forms import ColumnType
 from scanner.review.data import ReviewData
@@ -133,7 +134,7 @@ def test_undo_refuses_when_another_tab_changed_the_row(scenario_store: tuple[Sto
     assert other.decide_row(row, _version(store, row), RowChoice.REJECT).kind is OutcomeKind.CONFLICT  # accepted
     assert other.undo().kind is OutcomeKind.NOTHING
     # another reviewer reopens it by hand: my undo must not overwrite what they did
-    store.decide(row, "reopen", who="someone else")
+    decide(store, row, "reopen", who="someone else")
     assert mine.undo().kind is OutcomeKind.CONFLICT
     stored = store.get_row(row)
     assert stored is not None and stored.fields["email"].value == "louise.bernard@exemple.fr"
