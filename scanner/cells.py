@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from scanner.crossed import crossed_rows
-from scanner.forms import ColumnType, Form
+from scanner.forms import MARK_TYPES, ColumnType, Form
 from scanner.layout import Box, sheet_layout
 from scanner.model import Cell, Registered, Table
 from scanner.template import TemplateOptions, printed_template
@@ -341,7 +341,7 @@ def cut_cells(reg: Registered, table: Table, form: Form, opt: CellOptions | None
     unprinted_in = np.bincount(owner[own & ~printed], minlength=ncell)
     shared_ids = np.flatnonzero(shared)
 
-    text_cells = [col.type not in (ColumnType.SIGNATURE, ColumnType.CHECKBOX) for col in form.columns]
+    text_cells = [col.type not in MARK_TYPES for col in form.columns]
     crossed = crossed_rows(ink, cores, text_cells, k, opt.cross_min_mm, opt.cross_cell_mm)
     border = _border_strokes(mine, line_of, valid & stroke & (owner_col >= 0), nrows, ncol)
     cut = _Cutter(region, labels, owner, ncol, mx, my, opt)

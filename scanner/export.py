@@ -31,14 +31,12 @@ from typing import IO
 
 from scanner.against import AgainstList
 from scanner.dedupe import Verdict, compare, dedupe_rows
-from scanner.forms import Column, ColumnType, Form, FormRegistry
+from scanner.forms import MARK_TYPES, Column, ColumnType, Form, FormRegistry, is_true
 from scanner.store import Identity, RowStatus, Store, StoredRow
 from scanner.store.schema import now
 
 FIXED_HEAD = ("source", "page", "row")
 FIXED_TAIL = ("confidence", "flags", "duplicate_of")
-_BOOLEAN = (ColumnType.CHECKBOX, ColumnType.SIGNATURE)
-_TRUE = {"true", "1", "yes", "oui", "x", "y"}
 _SAFE_NUMBER = re.compile(r"^[+-]?[0-9][0-9 .()/-]*$")
 FormsArg = Mapping[str, Form] | FormRegistry | None
 
@@ -52,8 +50,8 @@ def neutralise(value: str) -> str:
 
 def cell(column: Column, value: str) -> str:
     """A field's CSV text: ``true``/``false`` for checkbox and signature."""
-    if column.type in _BOOLEAN:
-        return "true" if value.strip().lower() in _TRUE else "false"
+    if column.type in MARK_TYPES:
+        return "true" if is_true(value) else "false"
     return neutralise(value)
 
 
@@ -348,7 +346,7 @@ def _field(column: Column) -> dict[str, object]:
     field: dict[str, object] = {"name": column.name, "type": "string"}
     if column.label:
         field["title"] = column.label
-    if column.type in _BOOLEAN:
+    if column.type in MARK_TYPES:
         field.update(type="boolean", trueValues=["true"], falseValues=["false"])
     elif column.type == ColumnType.EMAIL:
         field["format"] = "email"

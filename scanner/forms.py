@@ -39,6 +39,18 @@ class ColumnType(StrEnum):
     IGNORE = "ignore"
 
 
+#: Column types decided from ink (a tick, a signature): their values are "true" or "false".
+MARK_TYPES = (ColumnType.CHECKBOX, ColumnType.SIGNATURE)
+#: What a person or a spreadsheet writes for yes in such a column (any case): the one
+#: reading of it, for the review page and the export alike.
+TRUE_WORDS = frozenset({"true", "1", "yes", "oui", "x", "y", "on"})
+
+
+def is_true(text: str) -> bool:
+    """Whether a mark column's value says yes (see :data:`TRUE_WORDS`)."""
+    return text.strip().lower() in TRUE_WORDS
+
+
 class Column(BaseModel):
     """One printed column of the table."""
 
@@ -54,7 +66,7 @@ class Column(BaseModel):
 
     @property
     def is_text(self) -> bool:
-        return self.type not in (ColumnType.CHECKBOX, ColumnType.SIGNATURE, ColumnType.IGNORE)
+        return self.type not in (*MARK_TYPES, ColumnType.IGNORE)
 
 
 class Form(BaseModel):

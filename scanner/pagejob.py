@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from scanner.errors import PageError
-from scanner.forms import ColumnType, Form, FormRegistry
+from scanner.forms import MARK_TYPES, ColumnType, Form, FormRegistry
 from scanner.memory import release_freed
 from scanner.model import Cell, FieldResult, OcrResult, PageImage, PageRef, PageResult, Registered, RowResult, Table
 from scanner.ocr.registry import DEFAULT_ENGINES
@@ -241,7 +241,7 @@ class PageReader:
         ctx = RowContext()
         fields: dict[str, FieldResult] = {}
         index = {c.name: j for j, c in enumerate(form.columns)}
-        marks_columns = [c for c in form.columns if c.type in (ColumnType.CHECKBOX, ColumnType.SIGNATURE)]
+        marks_columns = [c for c in form.columns if c.type in MARK_TYPES]
         for col in interpretation_order(form.columns) + marks_columns:
             cell = cells[index[col.name]]
             if col.type == ColumnType.IGNORE:

@@ -116,3 +116,19 @@ def test_yaml_aliases_and_non_utf8_are_refused(tmp_path: Path) -> None:
     latin.write_bytes("name: f\ncolumns: [{name: nom, type: name, label: \"PR\xc9NOM\"}]\n".encode("latin-1"))
     with pytest.raises(FormError, match="not UTF-8"):
         load_form_file(latin)
+
+
+def test_one_reading_of_yes_for_the_review_page_and_the_export() -> None:
+    from scanner.export import cell
+    from scanner.forms import Column, is_true
+    from scanner.review.desk import clean_value
+
+    tick = Column(name="infos", type=ColumnType.CHECKBOX, label="INFOS")
+    for word in ("true", "On", " oui ", "X", "y", "1", "YES"):
+        assert is_true(word)
+        assert cell(tick, word) == "true"
+        assert clean_value(ColumnType.CHECKBOX, word) == ("true", "")
+    for word in ("false", "non", "0", "", "no"):
+        assert not is_true(word)
+        assert cell(tick, word) == "false"
+        assert clean_value(ColumnType.SIGNATURE, word) == ("false", "")

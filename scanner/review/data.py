@@ -12,12 +12,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from scanner.forms import ColumnType, Form
+from scanner.forms import MARK_TYPES, ColumnType, Form
 from scanner.review.queue import ReviewQueue, checked_sql
 from scanner.safetext import shown
 from scanner.store import RowStatus, Store, StoredRow
-
-_BOOLEAN = (ColumnType.CHECKBOX, ColumnType.SIGNATURE)
 
 
 @dataclass(frozen=True)
@@ -36,7 +34,7 @@ class FieldView:
 
     @property
     def boolean(self) -> bool:
-        return self.kind in _BOOLEAN
+        return self.kind in MARK_TYPES
 
     @property
     def doubtful(self) -> bool:

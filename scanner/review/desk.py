@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from scanner.dedupe import decide, dedupe_rows
-from scanner.forms import ColumnType
+from scanner.forms import MARK_TYPES, ColumnType, is_true
 from scanner.review.data import ReviewData, RowView
 from scanner.store import Action, RowStatus, Store, StoreError
 from scanner.store.identity import norm_email
@@ -83,8 +83,8 @@ class _Undo:
 def clean_value(kind: ColumnType, value: str) -> tuple[str, str]:
     """(value to store, reason it is refused or ''). Whitespace trimmed; obvious typos refused."""
     value = " ".join(value.split())
-    if kind in (ColumnType.CHECKBOX, ColumnType.SIGNATURE):
-        return ("true" if value.lower() in ("true", "on", "1", "yes", "oui") else "false"), ""
+    if kind in MARK_TYPES:
+        return ("true" if is_true(value) else "false"), ""
     if kind is ColumnType.EMAIL and value:
         value = value.replace(" ", "")
         if not norm_email(value):
