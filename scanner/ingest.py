@@ -19,7 +19,6 @@ import hashlib
 import logging
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -29,7 +28,7 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from scanner.errors import PageError
 from scanner.inputs import SUPPORTED_SUFFIXES, InputFile, find_inputs, iter_inputs  # noqa: F401 (re-exported)
-from scanner.model import PageImage, PageRef
+from scanner.model import PageFailure, PageImage, PageRef
 from scanner.pdfscan import embedded_scan
 
 log = logging.getLogger(__name__)
@@ -41,24 +40,6 @@ REOPEN_EVERY = 20
 #: Largest decoded page (pixels); bigger pages are rendered/decoded smaller.
 MAX_PAGE_PIXELS = 40_000_000
 _A4_LONG_IN = 297.0 / 25.4
-
-
-@dataclass(frozen=True)
-class PageFailure:
-    """A page (or a whole file, ``ref.page == 0``) that could not be decoded."""
-
-    ref: PageRef
-    reason: str
-    hint: str = ""
-
-    @property
-    def page(self) -> int | None:
-        """1-based page, or None when the whole file failed."""
-        return self.ref.page or None
-
-    def __str__(self) -> str:
-        where = self.ref.source if self.page is None else str(self.ref)
-        return f"{where}: {self.reason}"
 
 
 class _Bad(Exception):

@@ -26,6 +26,29 @@ class PageRef:
         return f"{self.source}, page {self.page}"
 
 
+@dataclass(frozen=True)
+class PageFailure:
+    """A page (or a whole file, ``ref.page == 0``) that could not be read, and why:
+    what ingest yields, a run reports and the store keeps."""
+
+    ref: PageRef
+    reason: str
+    hint: str = ""
+
+    @property
+    def source(self) -> str:
+        return self.ref.source
+
+    @property
+    def page(self) -> int | None:
+        """1-based page, or None when the whole file failed."""
+        return self.ref.page or None
+
+    def __str__(self) -> str:
+        where = self.ref.source if self.page is None else str(self.ref)
+        return f"{where}: {self.reason}"
+
+
 @dataclass
 class PageImage:
     """A decoded page, as it came out of the file (any orientation).

@@ -20,7 +20,7 @@ from scanner.executors import make_executor
 from scanner.forms import Form, FormRegistry
 from scanner.inputs import Skipped
 from scanner.machine import default_workers
-from scanner.model import PageRef
+from scanner.model import PageFailure, PageRef
 from scanner.ocr.registry import DEFAULT_ENGINES
 from scanner.pagejob import JobSettings
 from scanner.progress import Progress
@@ -58,20 +58,13 @@ class ProcessOptions:
 
 
 @dataclass
-class PageFailureNote:
-    source: str
-    page: int | None
-    reason: str
-
-
-@dataclass
 class RunSummary:
     run_id: int
     files: int = 0
     pages: int = 0
     pages_read: int = 0
     pages_skipped: int = 0  #: already in the store from an earlier run
-    failures: list[PageFailureNote] = field(default_factory=list)
+    failures: list[PageFailure] = field(default_factory=list)
     #: files found in the input folders and not read that do not count as failures (notes.txt)
     skipped: list[Skipped] = field(default_factory=list)
     rows: int = 0
@@ -138,7 +131,7 @@ def _run_locked(
     summary.files = len(files)
     for skip in found.skipped:  # a folder or link that could not be followed may hold scans
         if skip.counts:
-            summary.failures.append(PageFailureNote(skip.source, None, skip.reason))
+            summary.failures.append(PageFailure(PageRef(skip.source, str(skip.path), 0), skip.reason))
             store.record_failure(run_id, skip.source, skip.path, None, skip.reason)
         else:
             summary.skipped.append(skip)
@@ -148,7 +141,7 @@ def _run_locked(
             if isinstance(item, PageRef):
                 refs.append(item)
             else:
-                summary.failures.append(PageFailureNote(item.ref.source, item.page, item.reason))
+                summary.failures.append(item)
                 store.record_failure(run_id, item.ref.source, item.ref.path, item.page, item.reason)
     summary.pages = len(refs) + len(summary.failures)
     todo: list[PageRef] = []
@@ -179,7 +172,7 @@ def _run_locked(
             store.save_page(run_id, result, file_sha256=file_hashes[result.ref.path])
             summary.pages_read += 1
             if result.error:
-                summary.failures.append(PageFailureNote(result.ref.source, result.ref.page, result.error))
+                summary.failures.append(PageFailure(result.ref, result.error))
             progress.update(len(result.rows), failed=not result.ok)
     finally:
         executor.close()

@@ -24,7 +24,6 @@ from scanner.store.pages import PageOps
 from scanner.store.records import (
     Action,
     Decision,
-    PageFailure,
     PageRecord,
     RowStatus,
     RunRecord,
@@ -46,7 +45,6 @@ __all__ = [
     "Decision",
     "Identity",
     "IdentityColumns",
-    "PageFailure",
     "PageRecord",
     "RowStatus",
     "RunRecord",

@@ -12,11 +12,11 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 
 from scanner.forms import Form
-from scanner.model import PageRef, PageResult, RowResult
+from scanner.model import PageFailure, PageRef, PageResult, RowResult
 from scanner.safetext import fs_text
 from scanner.store.base import StoreBase
 from scanner.store.identity import Identity, IdentityColumns
-from scanner.store.records import PageFailure, PageRecord, RowStatus, RunRecord, SaveKind, SaveOutcome
+from scanner.store.records import PageRecord, RowStatus, RunRecord, SaveKind, SaveOutcome
 from scanner.store.schema import now
 from scanner.store.suppress import MAYBE_FORGOTTEN, Suppress, hashed_keys, judge
 
@@ -330,7 +330,7 @@ class PageOps(StoreBase):
     def page_failures(self, run_id: int) -> list[PageFailure]:
         """Pages of the run that could not be read, with the reason, by source and page."""
         return [
-            PageFailure(source=s, page=int(p) or None, reason=str(e or "unreadable"))
+            PageFailure(PageRef(s, "", int(p or 0)), str(e or "unreadable"))
             for s, p, e in self.conn.execute(
                 "SELECT p.source, p.page, p.error FROM run_pages rp JOIN pages p ON p.id = rp.page_id "
                 "WHERE rp.run_id = ? AND p.status = 'error' ORDER BY p.source, p.page",

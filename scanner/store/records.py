@@ -74,13 +74,6 @@ class SaveOutcome:
 
 
 @dataclass(frozen=True)
-class PageFailure:
-    source: str
-    page: int | None  #: None: the whole file could not be read
-    reason: str
-
-
-@dataclass(frozen=True)
 class RunRecord:
     id: int
     started_at: str
