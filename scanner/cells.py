@@ -58,7 +58,7 @@ def _guides(reg: Registered, table: Table, form: Form) -> list[list[list[Box]]]:
     out: list[list[list[Box]]] = [[[] for _ in form.columns] for _ in table.rows]
     if reg.method != "markers":
         return out
-    lay = sheet_layout(form)
+    lay = reg.layout or sheet_layout(form)
     k = reg.px_per_mm
     for i, row in enumerate(table.rows[: lay.n_rows]):
         for j, col in enumerate(form.columns):

@@ -39,7 +39,7 @@ MIN_ROW_SHARE = 0.6
 def find_table(reg: Registered, form: Form) -> Table:
     """Header and data-row cells of ``form``'s table on ``reg`` (registered px)."""
     if reg.method == "markers":
-        lay = sheet_layout(form)
+        lay = reg.layout or sheet_layout(form)
         k = reg.px_per_mm
         ys = [lay.header.y0 * k, *(y * k for y in lay.row_edges)]
         xs = [x * k for x in lay.col_edges]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scanner.ctc import Lattice
-from scanner.layout import Box
+from scanner.layout import Box, SheetLayout
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,9 @@ class Registered:
     notes: list[str] = field(default_factory=list)
     #: 3x3 homography from ``gray`` pixels to the page image's pixels (None when unknown)
     to_image: np.ndarray | None = None
+    #: the printed sheet's layout (method "markers"), computed once where the sheet is
+    #: registered and read from here by the grid and the cells
+    layout: SheetLayout | None = None
 
 
 @dataclass

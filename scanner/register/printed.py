@@ -370,4 +370,5 @@ def register_printed(
         residual_px=fit.residual,
         notes=notes,
         to_image=np.linalg.inv(fit.h),
+        layout=layout,
     )
