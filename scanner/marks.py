@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from scanner.flags import Flag
 from scanner.layout import MM_PER_INCH, TEMPLATE_DPI, Box
 from scanner.model import FieldResult
 
@@ -168,7 +169,7 @@ def _straight_lines(mask: np.ndarray, length: int, max_thickness: int) -> np.nda
 
 
 def _result(column: str, ticked: bool, confidence: float, doubtful: bool) -> FieldResult:
-    flags = [f"low_confidence:{column}"] if doubtful else []
+    flags: list[str] = [Flag.low(column)] if doubtful else []
     value = "true" if ticked else "false"
     return FieldResult(column=column, value=value, raw=value, confidence=round(confidence, 4), flags=flags)
 

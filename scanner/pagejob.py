@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from scanner.errors import PageError
+from scanner.flags import ROW_UNCERTAIN
 from scanner.forms import MARK_TYPES, ColumnType, Form, FormRegistry
 from scanner.memory import release_freed
 from scanner.model import Cell, FieldResult, OcrResult, PageImage, PageRef, PageResult, Registered, RowResult, Table
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Flag of a line whose number on paper the table's ruling does not settle.
-ROW_UNCERTAIN = "row_uncertain"
 
 
 @dataclass(frozen=True)

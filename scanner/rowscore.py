@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from scanner.errors import UsageError
+from scanner.flags import CROSSED_OUT, UNSIGNED, Flag, FlagKind, has
 from scanner.forms import ColumnType, Form
 from scanner.model import FieldResult
 
@@ -100,22 +101,22 @@ def score_row(
         result = fields.get(column.name)
         if result is None:
             if column.type != ColumnType.SIGNATURE:  # unsigned covers a missing signature
-                _add(flags, f"missing:{column.name}")
+                _add(flags, Flag.missing(column.name))
             confidence = 0.0
             continue
         for flag in result.flags:
             _add(flags, flag)
         confidence = min(confidence, result.confidence)
-        invalid = f"invalid:{column.name}" in result.flags
+        invalid = has(result.flags, FlagKind.INVALID, column.name)
         if not invalid and result.confidence < thresholds.for_type(column.type):
-            _add(flags, f"low_confidence:{column.name}")
+            _add(flags, Flag.low(column.name))
     name_columns = [c for c in form.output_columns if c.type == ColumnType.NAME]
     if name_columns and all(not (r := fields.get(c.name)) or not r.value for c in name_columns):
         for c in name_columns:
-            _add(flags, f"missing:{c.name}")
+            _add(flags, Flag.missing(c.name))
     sig = form.signature_column
     if sig is not None and (sig.name not in fields or fields[sig.name].value != "true"):
-        _add(flags, "unsigned")
+        _add(flags, UNSIGNED)
     if crossed_out:
-        _add(flags, "crossed_out")
+        _add(flags, CROSSED_OUT)
     return round(max(0.0, min(1.0, confidence)), 4), flags

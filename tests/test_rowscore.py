@@ -100,3 +100,15 @@ def test_default_reads_the_shipped_file_when_present(tmp_path: Path) -> None:
     path = tmp_path / "thresholds.json"
     path.write_text(Thresholds(text=0.42).to_json())
     assert Thresholds.default(path).text == 0.42
+
+
+def test_flags_are_made_and_read_back_one_way() -> None:
+    from scanner.flags import CROSSED_OUT, Flag, FlagKind, has
+
+    low = Flag.low("nom")
+    assert low == "low_confidence:nom" and (low.kind, low.column) == ("low_confidence", "nom")
+    assert Flag.invalid("email") == "invalid:email" and Flag.missing("prenom") == "missing:prenom"
+    assert CROSSED_OUT == "crossed_out" and (CROSSED_OUT.kind, CROSSED_OUT.column) == ("crossed_out", "")
+    flags = ["unsigned", "invalid:code_postal"]
+    assert has(flags, FlagKind.INVALID) and has(flags, FlagKind.INVALID, "code_postal")
+    assert not has(flags, FlagKind.INVALID, "ville") and not has(flags, FlagKind.LOW_CONFIDENCE)

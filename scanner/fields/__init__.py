@@ -27,6 +27,7 @@ from scanner.fields.places import (
     interpret_postcode,
     is_city_column,
 )
+from scanner.flags import Flag, FlagKind, has
 from scanner.forms import Column, ColumnType, Form
 from scanner.model import FieldResult, OcrResult
 from scanner.refdata import RefData
@@ -72,7 +73,7 @@ class RowContext:
         if col is None:
             return None
         result = self.results[col.name]
-        if not result.value or any(f.startswith("invalid:") for f in result.flags):
+        if not result.value or has(result.flags, FlagKind.INVALID):
             return None
         return result.value
 
@@ -187,7 +188,7 @@ def _cross_check(
     code = context.postcode
     if code is None:
         return city
-    flag = f"low_confidence:{pc_col.name}"
+    flag = Flag.low(pc_col.name)
     others: list[FieldResult] = []  # other valid codes the engines read that fit this city too
     for cand in context.candidates.get(pc_col.name, []):
         alt = _interpret_alone(pc_col, [cand], ref, RowContext(), None)
@@ -210,7 +211,7 @@ def _cross_check(
         alt_context = RowContext()
         alt_context.record(pc_col, pc, [])
         return _interpret_alone(city_col, city_candidates, ref, alt_context, has_ink)
-    if f"invalid:{city_col.name}" in city.flags:
+    if has(city.flags, FlagKind.INVALID, city_col.name):
         return city  # an unreadable city says nothing about the code
     pc.confidence = round(corroborated_postcode_confidence(pc.confidence, False), 4)
     add_flag(pc, flag)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
+from scanner.flags import Flag
 from scanner.model import FieldResult, OcrResult
 
 #: How much a competing reading (another value from any engine) lowers the winner's
@@ -64,7 +65,7 @@ def add_flag(result: FieldResult, flag: str) -> None:
 def flag_low(result: FieldResult, cap: float) -> None:
     """Cap ``result``'s confidence and flag it ``low_confidence:<column>`` (in place)."""
     result.confidence = round(min(result.confidence, cap), 4)
-    add_flag(result, f"low_confidence:{result.column}")
+    add_flag(result, Flag.low(result.column))
 
 
 def doubt_border(result: FieldResult, border_share: float) -> None:
@@ -129,7 +130,7 @@ def empty_result(column: str, candidates: list[OcrResult], has_ink: bool | None)
     if has_ink:
         # Something is written but no engine could read it: never a silent blank.
         return FieldResult(
-            column=column, value="", raw="", confidence=0.2, flags=[f"low_confidence:{column}"], candidates=candidates
+            column=column, value="", raw="", confidence=0.2, flags=[Flag.low(column)], candidates=candidates
         )
     # Without the ink measure a blank reading may be writing no engine could read:
     # scored under every threshold, so such a row is reviewed rather than trusted.
@@ -143,10 +144,10 @@ def finish(column: str, outcome: Vote, candidates: list[OcrResult]) -> FieldResu
     flags: list[str] = []
     confidence = outcome.confidence
     if not best.valid:
-        flags.append(f"invalid:{column}")
+        flags.append(Flag.invalid(column))
         confidence = min(confidence, 0.3)
     elif best.doubt:
-        flags.append(f"low_confidence:{column}")
+        flags.append(Flag.low(column))
     shown = list(candidates) + [s for s in best.suggestions if s not in candidates]
     return FieldResult(
         column=column,

@@ -35,6 +35,7 @@ from rapidfuzz.distance import Levenshtein
 from scanner.fields.common import flag_low
 from scanner.fields.emails import DIGITISH_LETTERS, SEPARATORS
 from scanner.fields.namecheck import LETTERS_ENGINE, is_known_name
+from scanner.flags import FlagKind, has
 from scanner.model import FieldResult
 from scanner.refdata import RefData
 from scanner.textfold import fold
@@ -257,7 +258,7 @@ def _support(result: FieldResult) -> None:
 
 
 def _usable(result: FieldResult) -> bool:
-    return bool(result.value) and not any(f.startswith("invalid:") for f in result.flags)
+    return bool(result.value) and not has(result.flags, FlagKind.INVALID)
 
 
 def _suggested_words(name: FieldResult) -> list[str] | None:

@@ -15,6 +15,7 @@ import unicodedata
 from rapidfuzz.distance import Levenshtein
 
 from scanner.fields.common import Reading, Vote, flag_low, vote
+from scanner.flags import FlagKind, has
 from scanner.model import FieldResult, OcrResult
 
 #: The common French providers that readings are corrected towards.
@@ -265,7 +266,7 @@ def odd_separators(local: str) -> bool:
 
 def check_email(result: FieldResult) -> FieldResult:
     """Flag (in place) an address whose local part mixes digits and letters, or separators, suspiciously."""
-    if not result.value or "@" not in result.value or any(f.startswith("invalid:") for f in result.flags):
+    if not result.value or "@" not in result.value or has(result.flags, FlagKind.INVALID):
         return result
     local = result.value.split("@", 1)[0]
     if mixed_digits_letters(local) is not None or odd_separators(local):

@@ -44,6 +44,7 @@ from scanner.fields.accents import accents_seen_by_main_reader, has_rival_spelli
 from scanner.fields.common import flag_low
 from scanner.fields.plausibility import letter_model, swaps, words
 from scanner.fields.surnames import KNOWN_SURNAME_WORDS, TRUNCATED_SURNAME_WORDS
+from scanner.flags import FlagKind, has
 from scanner.forms import ColumnType
 from scanner.model import FieldResult, OcrResult
 from scanner.ocr.combine import comparison_key
@@ -232,7 +233,7 @@ def check_name(result: FieldResult, ref: RefData, role: str) -> FieldResult:
     column's: "first", "last" or "other" (accents are left alone for "other",
     where first name and surname cannot be told apart).
     """
-    if not result.value or any(f.startswith("invalid:") for f in result.flags):
+    if not result.value or has(result.flags, FlagKind.INVALID):
         return result
     if role in ("first", "last"):
         readings = _group_readings(result)
