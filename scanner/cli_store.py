@@ -13,8 +13,9 @@ import click
 from scanner.against import load_against, parse_mapping
 from scanner.dedupe import open_store
 from scanner.errors import UsageError
-from scanner.export import ExportOptions, Preset, export_final
+from scanner.export import ExportOptions, export_final
 from scanner.person import Candidate
+from scanner.presets import PRESETS
 from scanner.privacy import ForgetRequest, find, forget, purge_images
 from scanner.store import DEFAULT_STORE_NAME
 
@@ -48,8 +49,8 @@ def _store_option(fn: click.decorators.FC) -> click.decorators.FC:
 )
 @click.option(
     "--preset",
-    type=click.Choice([p.value for p in Preset]),
-    default=Preset.DEFAULT.value,
+    type=click.Choice(list(PRESETS)),
+    default="default",
     show_default=True,
     help="Column layout: 'default' (source, page, row, then the form's columns) or 'civicrm' (first_name,"
     " last_name, email, postal_code, city, is_opt_out, group, source) for a CiviCRM contact import.",
@@ -87,7 +88,7 @@ def export_cmd(
             out=out,
             bom=bom,
             delimiter="\t" if delimiter == "tab" else delimiter,
-            preset=Preset(preset),
+            preset=PRESETS[preset],
             against=listed,
         )
         summary = export_final(store, options)

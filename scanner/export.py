@@ -9,11 +9,9 @@ The final export (``petition-scan export``) is what the organisation keeps:
 clean rows and rows a reviewer accepted, without duplicates, rejected or
 forgotten rows, plus a Table Schema descriptor.
 
-Spreadsheet formulas: a cell starting with ``= + - @``, a tab or a carriage
-return is run as a formula by Excel/LibreOffice, so such cells get a leading
-``'``. A value made only of digits, spaces and ``. ( ) / -`` after an optional
-sign (a phone number ``+33 6 12 34 56 78``, a date) cannot run anything and is
-left alone, so phone numbers stay usable.
+Every cell goes through :mod:`scanner.csvtext` (no spreadsheet formula runs);
+the final export's shape (columns, rows, Table Schema fields) is a preset
+object of :mod:`scanner.presets`.
 """
 
 from __future__ import annotations
@@ -25,34 +23,19 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import IO
 
 from scanner.against import AgainstList
+from scanner.csvtext import cell, neutralise
 from scanner.dedupe import Verdict, compare, dedupe_rows
-from scanner.forms import MARK_TYPES, Column, ColumnType, Form, FormRegistry, is_true
+from scanner.forms import Column, Form, FormRegistry
+from scanner.presets import FIXED_HEAD, PRESETS, ExportPreset
 from scanner.store import Identity, RowStatus, Store, StoredRow
 from scanner.store.schema import now
 
-FIXED_HEAD = ("source", "page", "row")
 FIXED_TAIL = ("confidence", "flags", "duplicate_of")
-_SAFE_NUMBER = re.compile(r"^[+-]?[0-9][0-9 .()/-]*$")
 FormsArg = Mapping[str, Form] | FormRegistry | None
-
-
-def neutralise(value: str) -> str:
-    """Prefix ``'`` to a cell a spreadsheet would run as a formula (see module doc)."""
-    if value and value[0] in "=+-@\t\r" and not _SAFE_NUMBER.match(value):
-        return "'" + value
-    return value
-
-
-def cell(column: Column, value: str) -> str:
-    """A field's CSV text: ``true``/``false`` for checkbox and signature."""
-    if column.type in MARK_TYPES:
-        return "true" if is_true(value) else "false"
-    return neutralise(value)
 
 
 @contextmanager
@@ -187,17 +170,12 @@ def write_run_csvs(
 # -- the final export --------------------------------------------------------
 
 
-class Preset(StrEnum):
-    DEFAULT = "default"
-    CIVICRM = "civicrm"
-
-
 @dataclass(frozen=True)
 class ExportOptions:
     out: Path
     bom: bool = False
     delimiter: str = ","
-    preset: Preset = Preset.DEFAULT
+    preset: ExportPreset = PRESETS["default"]  #: the shape of the file (scanner.presets)
     #: people already on this list are left out (sure matches) or counted (possible ones)
     against: AgainstList | None = None
     #: record the export time on each row (``purge`` then frees their images)
@@ -215,33 +193,6 @@ class ExportSummary:
     maybe_on_list: int  #: kept: possibly on the --against list (a person may check)
     csv_path: Path
     descriptor_path: Path
-
-
-CIVICRM_COLUMNS = ("first_name", "last_name", "email", "postal_code", "city", "is_opt_out", "group", "source")
-_CITY_WORDS = ("ville", "city", "commune", "town", "localite")
-
-
-def _civicrm_row(row: StoredRow, form: Form | None) -> list[str]:
-    """CiviCRM contact import: the opt-in box becomes ``is_opt_out`` (unticked: 1)."""
-    by_type: dict[str, str] = {}
-    if form is not None:
-        for column in form.output_columns:
-            value = row.fields[column.name].value if column.name in row.fields else ""
-            if column.type == ColumnType.NAME:
-                key = {"first": "first_name", "last": "last_name"}.get(column.role, "last_name")
-                by_type[key] = (by_type.get(key, "") + " " + value).strip()
-            elif column.type == ColumnType.EMAIL:
-                by_type.setdefault("email", value)
-            elif column.type == ColumnType.POSTCODE:
-                by_type.setdefault("postal_code", value)
-            elif column.type == ColumnType.TEXT and any(w in column.name.lower() for w in _CITY_WORDS):
-                by_type.setdefault("city", value)
-            elif column.type == ColumnType.CHECKBOX and "is_opt_out" not in by_type:
-                by_type["is_opt_out"] = "0" if cell(column, value) == "true" else "1"
-    by_type.setdefault("is_opt_out", "1")  # no box ticked, no consent
-    by_type["group"] = row.campaign or row.form or ""
-    by_type["source"] = f"petition-scan {row.form or ''} {row.source} p.{row.page} l.{row.row}"
-    return [neutralise(by_type.get(c, "")) for c in CIVICRM_COLUMNS]
 
 
 def _exportable(store: Store) -> Iterator[tuple[StoredRow, str]]:
@@ -281,8 +232,7 @@ def export_final(store: Store, options: ExportOptions, forms: FormsArg = None) -
         dedupe_rows(store, unordered)
     known = _Forms(store, forms)
     columns = union_columns(_page_forms(store, None, known))
-    civicrm = options.preset is Preset.CIVICRM
-    header = list(CIVICRM_COLUMNS) if civicrm else [*FIXED_HEAD, *(c.name for c in columns)]
+    header = options.preset.header(columns)
     tally = {"": 0, "review": 0, "rejected": 0, "duplicate": 0, "forgotten": 0, "on_list": 0, "maybe": 0}
     exported_ids: list[int] = []
     with atomic_writer(options.out, bom=options.bom) as handle:
@@ -296,10 +246,7 @@ def export_final(store: Store, options: ExportOptions, forms: FormsArg = None) -
             tally[why] += 1
             if why:
                 continue
-            if options.preset is Preset.CIVICRM:
-                writer.writerow(_civicrm_row(row, known.get(row.form)))
-            else:
-                writer.writerow([neutralise(row.source), row.page, row.row, *_values(row, columns, known)])
+            writer.writerow(options.preset.row(row, known.get(row.form), _values(row, columns, known)))
             exported_ids.append(row.id)
     if options.mark_exported and exported_ids:
         with store.transaction():
@@ -322,50 +269,9 @@ def export_final(store: Store, options: ExportOptions, forms: FormsArg = None) -
     )
 
 
-_FIXED_FIELDS: dict[str, dict[str, object]] = {
-    "source": {"type": "string", "description": "Scanned file, relative to the folder given to 'process'."},
-    "page": {"type": "integer", "description": "1-based page within the file."},
-    "row": {"type": "integer", "description": "1-based line of the table on that page, as on paper."},
-    "first_name": {"type": "string"},
-    "last_name": {"type": "string"},
-    "email": {"type": "string", "format": "email"},
-    "postal_code": {"type": "string", "description": "French code postal (5 digits)."},
-    "city": {"type": "string"},
-    "is_opt_out": {
-        "type": "boolean",
-        "trueValues": ["1"],
-        "falseValues": ["0"],
-        "description": "1 unless the person ticked the box asking to be kept informed.",
-    },
-    "group": {"type": "string", "description": "Campaign printed on the sheet, else the form's name."},
-    "source_civicrm": {"type": "string", "description": "Where the signature is on paper."},
-}
-
-
-def _field(column: Column) -> dict[str, object]:
-    field: dict[str, object] = {"name": column.name, "type": "string"}
-    if column.label:
-        field["title"] = column.label
-    if column.type in MARK_TYPES:
-        field.update(type="boolean", trueValues=["true"], falseValues=["false"])
-    elif column.type == ColumnType.EMAIL:
-        field["format"] = "email"
-    field["description"] = f"Form column of type '{column.type.value}'."
-    return field
-
-
 def _write_descriptor(path: Path, options: ExportOptions, header: list[str], columns: list[Column]) -> None:
     """Frictionless Table Schema / data package describing the CSV."""
-    by_name = {c.name: c for c in columns}
-    fields: list[dict[str, object]] = []
-    for name in header:
-        if options.preset is Preset.CIVICRM:
-            spec = _FIXED_FIELDS["source_civicrm" if name == "source" else name]
-            fields.append({"name": name, **spec})
-        elif name in by_name:
-            fields.append(_field(by_name[name]))
-        else:
-            fields.append({"name": name, **_FIXED_FIELDS[name]})
+    fields = options.preset.schema_fields(header, columns)
     resource_name = re.sub(r"[^a-z0-9._-]+", "-", options.out.stem.lower()).strip("-") or "export"
     package = {
         "profile": "tabular-data-package",

@@ -11,10 +11,12 @@ from _store_fixtures import FORM, page, person, row
 from click.testing import CliRunner
 
 from scanner.cli_store import export_cmd
+from scanner.csvtext import neutralise
 from scanner.dedupe import decide, dedupe_run
-from scanner.export import ExportOptions, Preset, export_final, neutralise, write_run_csvs
+from scanner.export import ExportOptions, export_final, write_run_csvs
 from scanner.forms import Form
 from scanner.model import PageRef
+from scanner.presets import PRESETS
 from scanner.store import Action, Store
 
 PETITION_B = Form.model_validate(
@@ -169,7 +171,7 @@ def test_civicrm_preset(store: Store, tmp_path: Path) -> None:
     rows = {r.ref(): r for r in store.iter_rows()}
     decide(store, rows["lot/b.pdf:1:1"].id, Action.ACCEPT, who="t")
     out = tmp_path / "crm.csv"
-    export_final(store, ExportOptions(out=out, preset=Preset.CIVICRM))
+    export_final(store, ExportOptions(out=out, preset=PRESETS["civicrm"]))
     lines = read(out)
     assert list(lines[0]) == [
         "first_name",
