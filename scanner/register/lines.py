@@ -122,22 +122,18 @@ def _around(x: float, limit: int, r: int) -> slice:
     return slice(max(0, round(x) - r), min(limit, round(x) + r + 1))
 
 
-def _crossings(mask: np.ndarray, ys: list[float], xs: list[float], ry: int, rx: int) -> np.ndarray:
-    """[i, j]: whether ``mask`` has pixels within ``ry`` rows of ys[i] and ``rx`` columns of xs[j].
+def _crossings(summed: np.ndarray, ys: list[float], xs: list[float], ry: int, rx: int) -> np.ndarray:
+    """[i, j]: whether a mask has pixels within ``ry`` rows of ys[i] and ``rx`` columns of xs[j].
 
-    One summed-area table over the table's box answers every window at once
-    (a window per pair of rules, each tested with ``any``, cost more than the rest of
-    the detection).
+    ``summed``: the mask's summed-area table (``cv2.integral``), made once for every call on
+    it; it answers every window at once (a window per pair of rules, each tested with
+    ``any``, cost more than the rest of the detection).
     """
-    H, W = mask.shape
-    m = max(ry, rx) + 1
-    ya, yb = max(0, round(min(ys)) - m), min(H, round(max(ys)) + m + 1)
-    xa, xb = max(0, round(min(xs)) - m), min(W, round(max(xs)) + m + 1)
-    summed = cv2.integral(np.ascontiguousarray(mask[ya:yb, xa:xb]).view(np.uint8))
+    H, W = summed.shape[0] - 1, summed.shape[1] - 1
     y = np.array([round(v) for v in ys])
     x = np.array([round(v) for v in xs])
-    y0, y1 = np.clip(y - ry, 0, H) - ya, np.clip(y + ry + 1, 0, H) - ya
-    x0, x1 = np.clip(x - rx, 0, W) - xa, np.clip(x + rx + 1, 0, W) - xa
+    y0, y1 = np.clip(y - ry, 0, H), np.clip(y + ry + 1, 0, H)
+    x0, x1 = np.clip(x - rx, 0, W), np.clip(x + rx + 1, 0, W)
     y1, x1 = np.maximum(y1, y0), np.maximum(x1, x0)
     total = summed[y1][:, x1] - summed[y0][:, x1] - summed[y1][:, x0] + summed[y0][:, x0]
     return np.asarray(total > 0)
@@ -219,20 +215,21 @@ def _crossed_table(
             break
         ys, xs = ys_new, xs_new
     r = round(2.0 * px_per_mm)  # a blurred rule's ends fade: look a little beyond them
+    hsum, vsum = cv2.integral(hb.view(np.uint8)), cv2.integral(vb.view(np.uint8))
     for _ in range(2):
         need_x = max(2, int(np.ceil(MIN_CROSSED * len(xs))))
-        crossed_x = _crossings(vb, ys, xs, r, 2).sum(axis=1)  # vertical rules reaching each y
+        crossed_x = _crossings(vsum, ys, xs, r, 2).sum(axis=1)  # vertical rules reaching each y
         ys = [y for y, c in zip(ys, crossed_x, strict=True) if c >= need_x]
         if len(ys) < 2:
             return Rules((), ())
         need_y = max(2, int(np.ceil(MIN_CROSSED * len(ys))))
-        crossed_y = _crossings(hb, ys, xs, 2, r).sum(axis=0)  # horizontal rules reaching each x
+        crossed_y = _crossings(hsum, ys, xs, 2, r).sum(axis=0)  # horizontal rules reaching each x
         xs = [x for x, c in zip(xs, crossed_y, strict=True) if c >= need_y]
         if len(ys) < 2 or len(xs) < 2:
             return Rules((), ())
     ys = _drop_close(ys, 3.0 * px_per_mm)
     xs = _drop_close(xs, 3.0 * px_per_mm)
-    xs = _through_rules(vb, ys, xs, px_per_mm)
+    xs = _through_rules(vsum, ys, xs, px_per_mm)
     if gray is not None:
         xs = _printed_dark(gray, ys, xs, px_per_mm)
     x0, x1 = round(xs[0]), round(xs[-1]) + 1
@@ -275,8 +272,9 @@ def _open_table(hb: np.ndarray, ys: list[float], px_per_mm: float) -> Rules:
     return Rules(tuple(kept), (left, right), tuple(cover), None, open_sides=True)
 
 
-def _through_rules(vb: np.ndarray, ys: list[float], xs: list[float], px_per_mm: float) -> list[float]:
-    """The vertical rules that run through the horizontal ones.
+def _through_rules(vsum: np.ndarray, ys: list[float], xs: list[float], px_per_mm: float) -> list[float]:
+    """The vertical rules that run through the horizontal ones (``vsum``: the summed-area table
+    of the vertical strokes).
 
     A column rule crosses every rule of the table; the sides of boxes printed in
     the cells (comb boxes for a postcode, tick boxes) stop short of each rule, yet
@@ -284,7 +282,7 @@ def _through_rules(vb: np.ndarray, ys: list[float], xs: list[float], px_per_mm: 
     """
     if len(xs) <= 2 or len(ys) < 3:
         return xs
-    tight = _crossings(vb, ys, xs, max(1, round(0.3 * px_per_mm)), max(1, round(0.8 * px_per_mm)))
+    tight = _crossings(vsum, ys, xs, max(1, round(0.3 * px_per_mm)), max(1, round(0.8 * px_per_mm)))
     share = tight.mean(axis=0)
     kept = [x for x, s in zip(xs, share, strict=True) if s >= 0.5]
     return kept if len(kept) >= 2 else xs
