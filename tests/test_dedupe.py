@@ -229,8 +229,9 @@ def test_a_store_keyed_by_older_rules_is_rekeyed_when_opened(tmp_path: Path) -> 
         assert flags_by_ref(s)["b.pdf:1:3"] == ("possible_duplicate", "a.pdf:1:1")
 
 
-def test_rows_of_an_older_store_that_only_the_new_keys_link_are_flagged_when_opened(tmp_path: Path) -> None:
-    path = tmp_path / "petition.sqlite"
+def _store_keyed_without_towns(path: Path) -> None:
+    """A store as a version without town keys left it: a misread first line and its
+    well-read repeat at the same town, not linked, the repeat clean."""
     misread = person("GAU HIER", "HAMED", "", "8020", "DOING7")
     with Store.open(path) as s:
         run_batch(
@@ -240,12 +241,16 @@ def test_rows_of_an_older_store_that_only_the_new_keys_link_are_flagged_when_ope
                 page("b.pdf", 1, [row(9, person("GAUTHIER", "HAMED", "hamed.gauthier@gmx.fr", "80200", "DOINGT"))]),
             ],
         )
-        # as a version without towns left it: no town keys, so the well-read repeat was clean
         s.conn.execute("UPDATE rows SET id_town = '', dup_flag = NULL, duplicate_of = '', dup_row_id = NULL")
         s.conn.execute("UPDATE rows SET status = 'clean' WHERE flags = ''")
         s.conn.execute("DELETE FROM row_keys WHERE key LIKE 't:%' OR key LIKE 'u:%'")
         s.conn.execute("UPDATE meta SET value = '1' WHERE key = 'identity_version'")
         assert flags_by_ref(s)["b.pdf:1:9"] == (None, "")
+
+
+def test_rows_of_an_older_store_that_only_the_new_keys_link_are_flagged_when_opened(tmp_path: Path) -> None:
+    path = tmp_path / "petition.sqlite"
+    _store_keyed_without_towns(path)
     with open_store(path) as s:  # no new run: opening it is enough
         assert flags_by_ref(s)["b.pdf:1:9"] == ("possible_duplicate", "a.pdf:1:2")
         repeat = next(r for r in s.iter_rows() if r.ref() == "b.pdf:1:9")
@@ -256,18 +261,7 @@ def test_rows_of_an_older_store_that_only_the_new_keys_link_are_flagged_when_ope
 
 def test_a_store_rekeyed_by_a_plain_open_waits_for_its_search(tmp_path: Path) -> None:
     path = tmp_path / "petition.sqlite"
-    misread = person("GAU HIER", "HAMED", "", "8020", "DOING7")
-    with Store.open(path) as s:
-        run_batch(
-            s,
-            [
-                page("a.pdf", 1, [row(2, misread, flags=("low_confidence:nom",))]),
-                page("b.pdf", 1, [row(9, person("GAUTHIER", "HAMED", "hamed.gauthier@gmx.fr", "80200", "DOINGT"))]),
-            ],
-        )
-        s.conn.execute("UPDATE rows SET id_town = '', dup_flag = NULL, duplicate_of = '', dup_row_id = NULL")
-        s.conn.execute("DELETE FROM row_keys WHERE key LIKE 't:%' OR key LIKE 'u:%'")
-        s.conn.execute("UPDATE meta SET value = '1' WHERE key = 'identity_version'")
+    _store_keyed_without_towns(path)
     with Store.open(path) as s:  # the store itself only re-keys, and says the search is owed
         assert s.duplicates_stale
         assert flags_by_ref(s)["b.pdf:1:9"] == (None, "")
