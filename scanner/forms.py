@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
@@ -39,8 +40,57 @@ class ColumnType(StrEnum):
     IGNORE = "ignore"
 
 
+# -- what each column type is, in one table: add a type here (and its interpreter in
+# scanner.fields). A row says what a value may hold (the engines' alphabet), whether it is
+# decided from ink rather than read, how the vote compares two readings, when the row's
+# interpretation reaches it, and how the export's Table Schema describes it; the engines,
+# the vote, the fields and the export read it instead of keeping lists of their own.
+
+_UPPER_ACCENTS = "ÀÂÄÆÇÈÉÊËÎÏÔÖÙÛÜŸŒ"
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" + _UPPER_ACCENTS + _UPPER_ACCENTS.lower()
+DIGITS = "0123456789"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One column type."""
+
+    alphabet: str = ""  #: characters a reading may hold ("" : not read by the engines)
+    spaces: bool = False  #: inner spaces are meaningful (else dropped)
+    mark: bool = False  #: decided from ink (a tick, a signature): "true" or "false"
+    digits: bool = False  #: the vote compares readings by their digits alone
+    order: int = 1  #: interpretation order within a row, lower first
+    schema: dict[str, object] = field(default_factory=lambda: {"type": "string"})  #: Table Schema type/format
+
+    @property
+    def read(self) -> bool:
+        """Whether the engines read this type (it has an alphabet)."""
+        return bool(self.alphabet)
+
+
+_BOOLEAN_SCHEMA: dict[str, object] = {"type": "boolean", "trueValues": ["true"], "falseValues": ["false"]}
+
+#: ``date`` keeps its separators and ``phone`` its '+': the parsers downstream read them
+#: ("1/3/85", "+33 6..."). The postcode comes first (the town is checked against it), the
+#: e-mail after the names (checked against them), free text last (a town after its code).
+KINDS: dict[ColumnType, Kind] = {
+    ColumnType.NAME: Kind(LETTERS + "-' ", spaces=True),
+    ColumnType.TEXT: Kind(LETTERS + DIGITS + "-' .,/", spaces=True, order=3),
+    ColumnType.EMAIL: Kind(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" + DIGITS + "@._-+",
+        order=2,
+        schema={"type": "string", "format": "email"},
+    ),
+    ColumnType.POSTCODE: Kind(DIGITS, digits=True, order=0),
+    ColumnType.PHONE: Kind(DIGITS + "+", digits=True),
+    ColumnType.DATE: Kind(DIGITS + "/.-", digits=True),
+    ColumnType.CHECKBOX: Kind(mark=True, schema=_BOOLEAN_SCHEMA),
+    ColumnType.SIGNATURE: Kind(mark=True, schema=_BOOLEAN_SCHEMA),
+    ColumnType.IGNORE: Kind(),
+}
+
 #: Column types decided from ink (a tick, a signature): their values are "true" or "false".
-MARK_TYPES = (ColumnType.CHECKBOX, ColumnType.SIGNATURE)
+MARK_TYPES = tuple(t for t, k in KINDS.items() if k.mark)
 #: What a person or a spreadsheet writes for yes in such a column (any case): the one
 #: reading of it, for the review page and the export alike.
 TRUE_WORDS = frozenset({"true", "1", "yes", "oui", "x", "y", "on"})

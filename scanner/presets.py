@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from scanner.csvtext import cell, neutralise
 from scanner.fields.places import is_city_column
-from scanner.forms import MARK_TYPES, Column, ColumnType, Form
+from scanner.forms import KINDS, Column, ColumnType, Form
 from scanner.store import StoredRow
 
 FIXED_HEAD = ("source", "page", "row")
@@ -28,10 +28,7 @@ def column_field(column: Column) -> dict[str, object]:
     field: dict[str, object] = {"name": column.name, "type": "string"}
     if column.label:
         field["title"] = column.label
-    if column.type in MARK_TYPES:
-        field.update(type="boolean", trueValues=["true"], falseValues=["false"])
-    elif column.type == ColumnType.EMAIL:
-        field["format"] = "email"
+    field.update(KINDS[column.type].schema)
     field["description"] = f"Form column of type '{column.type.value}'."
     return field
 

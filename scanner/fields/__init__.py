@@ -12,9 +12,10 @@ from ink by :mod:`scanner.marks`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from scanner.fields.common import add_flag, empty_result, finish, flag_low, interpret_text, is_blank
+from scanner.fields.common import Vote, add_flag, empty_result, finish, flag_low, interpret_text, is_blank
 from scanner.fields.crosscheck import cross_check
 from scanner.fields.emails import check_email, interpret_email
 from scanner.fields.namecheck import check_name
@@ -28,15 +29,12 @@ from scanner.fields.places import (
     is_city_column,
 )
 from scanner.flags import Flag, FlagKind, has
-from scanner.forms import Column, ColumnType, Form
+from scanner.forms import KINDS, Column, ColumnType, Form
 from scanner.model import FieldResult, OcrResult
 from scanner.refdata import RefData
 
 __all__ = ["RowContext", "interpret", "interpret_row", "interpretation_order", "is_city_column"]
 
-#: Lower runs first: the postcode must be known before the city is checked against it,
-#: the names before the e-mail is checked against them.
-_ORDER = {ColumnType.POSTCODE: 0, ColumnType.EMAIL: 2, ColumnType.TEXT: 3}
 #: Ceiling on a postcode that only another engine's reading made consistent with the city.
 SWAPPED_POSTCODE_CAP = 0.45
 #: A postcode with an empty town cell beside it has nothing to vouch for it: below this
@@ -81,7 +79,7 @@ class RowContext:
 def interpretation_order(columns: list[Column]) -> list[Column]:
     """The text columns in the order they must be interpreted (stable otherwise)."""
     text_columns = [c for c in columns if c.is_text]
-    return sorted(text_columns, key=lambda c: _ORDER.get(c.type, 1))
+    return sorted(text_columns, key=lambda c: KINDS[c.type].order)  # the postcode first, names before the e-mail
 
 
 def interpret(
@@ -118,6 +116,31 @@ def interpret(
     return result
 
 
+def _text(column: Column, readable: list[OcrResult], ref: RefData, context: RowContext) -> Vote | None:
+    """Free text; a town column is read against the communes of the row's postcode."""
+    if is_city_column(column):
+        return interpret_city(readable, ref, context.postcode)
+    return interpret_text(readable)
+
+
+Interpreter = Callable[[Column, list[OcrResult], RefData, "RowContext"], Vote | None]
+#: Each read column type's interpreter: the engines' readings to a value and its confidence
+#: (add a type's row here when adding it to scanner.forms.KINDS).
+INTERPRETERS: dict[ColumnType, Interpreter] = {
+    ColumnType.NAME: lambda col, readable, ref, _: interpret_name(readable, ref, first=col.role == "first"),
+    ColumnType.EMAIL: lambda _col, readable, _ref, _ctx: interpret_email(readable),
+    ColumnType.POSTCODE: lambda _col, readable, ref, _ctx: interpret_postcode(readable, ref),
+    ColumnType.PHONE: lambda _col, readable, _ref, _ctx: interpret_phone(readable),
+    ColumnType.DATE: lambda _col, readable, _ref, _ctx: interpret_date(readable),
+    ColumnType.TEXT: _text,
+}
+#: Checks run on a type's value once chosen (plausibility of a name, shape of an address).
+CHECKS: dict[ColumnType, Callable[[FieldResult, Column, RefData], FieldResult]] = {
+    ColumnType.NAME: lambda result, col, ref: check_name(result, ref, col.role),
+    ColumnType.EMAIL: lambda result, _col, _ref: check_email(result),
+}
+
+
 def _interpret_alone(
     column: Column, candidates: list[OcrResult], ref: RefData, context: RowContext, has_ink: bool | None
 ) -> FieldResult:
@@ -126,27 +149,11 @@ def _interpret_alone(
     readable = [c for c in candidates if not is_blank(c.text)]
     if not readable:
         return empty_result(column.name, list(candidates), has_ink)
-    if column.type == ColumnType.NAME:
-        outcome = interpret_name(readable, ref, first=column.role == "first")
-    elif column.type == ColumnType.EMAIL:
-        outcome = interpret_email(readable)
-    elif column.type == ColumnType.POSTCODE:
-        outcome = interpret_postcode(readable, ref)
-    elif column.type == ColumnType.PHONE:
-        outcome = interpret_phone(readable)
-    elif column.type == ColumnType.DATE:
-        outcome = interpret_date(readable)
-    elif is_city_column(column):
-        outcome = interpret_city(readable, ref, context.postcode)
-    else:
-        outcome = interpret_text(readable)
+    outcome = INTERPRETERS[column.type](column, readable, ref, context)
     assert outcome is not None, "readable is not empty"
     result = finish(column.name, outcome, list(candidates))
-    if column.type == ColumnType.NAME:
-        return check_name(result, ref, column.role)
-    if column.type == ColumnType.EMAIL:
-        return check_email(result)
-    return result
+    check = CHECKS.get(column.type)
+    return check(result, column, ref) if check is not None else result
 
 
 def _sibling_codes(code: str, commune: str | None, ref: RefData) -> bool:

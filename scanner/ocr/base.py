@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from scanner.errors import MissingDependencyError
-from scanner.forms import ColumnType
+from scanner.forms import KINDS, ColumnType
 from scanner.layout import Box
 from scanner.model import OcrResult
 
@@ -31,11 +31,6 @@ DEBIAN_TESSDATA = (
     Path("/usr/share/tessdata"),
 )
 TESSERACT_LANG = "fra"
-
-_UPPER_ACCENTS = "ÀÂÄÆÇÈÉÊËÎÏÔÖÙÛÜŸŒ"
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" + _UPPER_ACCENTS + _UPPER_ACCENTS.lower()
-DIGITS = "0123456789"
-
 
 class OcrEngine(Protocol):
     """Reads single-line cell crops; one instance per worker process."""
@@ -65,18 +60,8 @@ class KindRules:
     spaces: bool  #: whether inner spaces are meaningful (else they are dropped)
 
 
-#: ``date`` keeps its separators and ``phone`` its '+', because they carry
-#: meaning for the parsers downstream ("1/3/85", "+33 6...").
-KIND_RULES: dict[ColumnType, KindRules] = {
-    ColumnType.NAME: KindRules(LETTERS + "-' ", spaces=True),
-    ColumnType.TEXT: KindRules(LETTERS + DIGITS + "-' .,/", spaces=True),
-    ColumnType.EMAIL: KindRules(
-        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" + DIGITS + "@._-+", spaces=False
-    ),
-    ColumnType.POSTCODE: KindRules(DIGITS, spaces=False),
-    ColumnType.PHONE: KindRules(DIGITS + "+", spaces=False),
-    ColumnType.DATE: KindRules(DIGITS + "/.-", spaces=False),
-}
+#: The alphabet of every type the engines read (scanner.forms.KINDS).
+KIND_RULES: dict[ColumnType, KindRules] = {t: KindRules(k.alphabet, k.spaces) for t, k in KINDS.items() if k.read}
 
 
 def rules_for(kind: ColumnType) -> KindRules:

@@ -36,11 +36,9 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scanner.forms import ColumnType
+from scanner.forms import KINDS, ColumnType
 from scanner.model import OcrResult
 from scanner.ocr.registry import priority
-
-_DIGIT_KINDS = (ColumnType.POSTCODE, ColumnType.PHONE, ColumnType.DATE)
 
 
 @dataclass(frozen=True)
@@ -53,7 +51,7 @@ class CombineRule:
 
 def comparison_key(text: str, kind: ColumnType) -> str:
     """The form of ``text`` under which two readings count as the same value."""
-    if kind in _DIGIT_KINDS:
+    if KINDS[kind].digits:
         return "".join(c for c in text if c.isdigit())
     folded = unicodedata.normalize("NFKD", text.casefold())
     folded = "".join(c for c in folded if not unicodedata.combining(c))
