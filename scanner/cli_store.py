@@ -13,9 +13,9 @@ import click
 from scanner.against import load_against, parse_mapping
 from scanner.dedupe import open_store
 from scanner.errors import UsageError
-from scanner.export import ExportOptions, export_final
+from scanner.output.export import ExportOptions, export_final
+from scanner.output.presets import PRESETS
 from scanner.person import Candidate
-from scanner.presets import PRESETS
 from scanner.privacy import ForgetRequest, find, forget, purge_images
 from scanner.store import DEFAULT_STORE_NAME
 

@@ -120,8 +120,9 @@ def _run_locked(
     against: AgainstList | None,
 ) -> RunSummary:
     """``run_process`` once the store is this run's alone."""
-    from scanner import dedupe, export, report
+    from scanner import dedupe
     from scanner.ingest import find_inputs, page_refs
+    from scanner.output import export, report
 
     run_id = store.start_run(args=_describe(opts), tool_version=tool_version(), forms=forms)
     summary = RunSummary(run_id=run_id, out_dir=opts.out_dir)

@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _store_fixtures import FORM, page, person, row
 
 from scanner.dedupe import dedupe_run
-from scanner.export import write_run_csvs
 from scanner.model import PageResult
-from scanner.report import write_report
+from scanner.output.export import write_run_csvs
+from scanner.output.report import write_report
 from scanner.store import Store
 
 N_PAGES = 24

@@ -22,8 +22,8 @@ from scanner.debug import (
 )
 from scanner.ingest import load_page
 from scanner.model import PageImage, PageRef
+from scanner.output.report import write_report
 from scanner.pagejob import JobSettings, PageReader
-from scanner.report import write_report
 from scanner.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,12 +11,12 @@ from _store_fixtures import FORM, page, person, row
 from click.testing import CliRunner
 
 from scanner.cli_store import export_cmd
-from scanner.csvtext import neutralise
 from scanner.dedupe import decide, dedupe_run
-from scanner.export import ExportOptions, export_final, write_run_csvs
 from scanner.forms import Form
 from scanner.model import PageRef
-from scanner.presets import PRESETS
+from scanner.output.csvtext import neutralise
+from scanner.output.export import ExportOptions, export_final, write_run_csvs
+from scanner.output.presets import PRESETS
 from scanner.store import Action, Store
 
 PETITION_B = Form.model_validate(

@@ -119,8 +119,8 @@ def test_yaml_aliases_and_non_utf8_are_refused(tmp_path: Path) -> None:
 
 
 def test_one_reading_of_yes_for_the_review_page_and_the_export() -> None:
-    from scanner.csvtext import cell
     from scanner.forms import Column, is_true
+    from scanner.output.csvtext import cell
     from scanner.review.desk import clean_value
 
     tick = Column(name="infos", type=ColumnType.CHECKBOX, label="INFOS")

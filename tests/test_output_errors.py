@@ -93,7 +93,7 @@ def test_disk_full_while_writing_the_csv_keeps_every_page_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """ENOSPC injected at the CSV's write: the page read before stays in the store and is not read again."""
-    import scanner.export
+    import scanner.output.export
 
     page, out = tmp_path / "fax-001.png", tmp_path / "out"
     shutil.copy(DEMO / "fax-001.png", page)
@@ -104,14 +104,14 @@ def test_disk_full_while_writing_the_csv_keeps_every_page_read(
             raise OSError(errno.ENOSPC, "No space left on device", str(src))
         real_replace(src, dst)
 
-    monkeypatch.setattr(scanner.export.os, "replace", full)
+    monkeypatch.setattr(scanner.output.export.os, "replace", full)
     store = tmp_path / "store.sqlite"
     args = ["process", str(page), "--form", str(FOREIGN), "--out", str(out), "--store", str(store), "--workers", "1",
             "-q"]
     assert main(args) == 2
     err = capsys.readouterr().err
     assert f"{out / 'review.csv'}: cannot write (disk full)" in err and "not read again" in err
-    monkeypatch.setattr(scanner.export.os, "replace", real_replace)
+    monkeypatch.setattr(scanner.output.export.os, "replace", real_replace)
     assert main(args) == 0
     assert "1 page(s) already in the store" in capsys.readouterr().out
 

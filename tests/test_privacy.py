@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from scanner.cli_store import forget_cmd, purge_cmd
 from scanner.dedupe import decide, dedupe_run
 from scanner.errors import UsageError
-from scanner.export import ExportOptions, export_final, write_run_csvs
+from scanner.output.export import ExportOptions, export_final, write_run_csvs
+from scanner.output.report import write_report
 from scanner.privacy import ForgetRequest, NetworkUsed, forbid_network, forget, purge_images
-from scanner.report import write_report
 from scanner.store import Action, SaveKind, Store
 
 ANNE = person("PETIT", "Anne", "Anne.Petit@gmail.com", "35000", "Rennes")

@@ -9,8 +9,8 @@ import pytest
 from _store_fixtures import FORM, page, person, row
 
 from scanner.dedupe import dedupe_run
+from scanner.output.report import FLAG_EXPLANATIONS, run_counts, write_report
 from scanner.privacy import ForgetRequest, forget
-from scanner.report import FLAG_EXPLANATIONS, run_counts, write_report
 from scanner.store import Store
 
 

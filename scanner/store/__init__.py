@@ -9,8 +9,8 @@ Call sequence of a run (one writer: the orchestrator; readers may share the file
             outcome = store.save_page(run_id, result, file_sha256=h)  # one transaction per page
     for a file that cannot be opened: store.record_failure(run_id, source, path, None, reason)
     dedupe_run(store, run_id, against)                 # scanner.dedupe
-    write_run_csvs(store, run_id, registry, out_dir)   # scanner.export
-    write_report(store, run_id, out_dir)               # scanner.report
+    write_run_csvs(store, run_id, registry, out_dir)   # scanner.output.export
+    write_report(store, run_id, out_dir)               # scanner.output.report
     store.finish_run(run_id, "ok" | "partial")
 
 One Store object per thread or process (sqlite3 connections are not shared).

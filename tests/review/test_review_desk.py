@@ -6,8 +6,8 @@ import csv
 from pathlib import Path
 
 from scanner.dedupe import decide
-from scanner.export import ExportOptions, export_final
 from scanner.forms import ColumnType
+from scanner.output.export import ExportOptions, export_final
 from scanner.review.data import ReviewData
 from scanner.review.desk import OutcomeKind, ReviewDesk, RowChoice, clean_value
 from scanner.store import RowStatus, Store

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from scanner.export import atomic_writer, union_columns
 from scanner.forms import Form
 from scanner.inputs import Skipped
+from scanner.output.export import atomic_writer, union_columns
 from scanner.safetext import shown
 from scanner.store import Store
 

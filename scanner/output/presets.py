@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scanner.csvtext import cell, neutralise
 from scanner.fields.places import is_city_column
 from scanner.forms import KINDS, Column, ColumnType, Form
+from scanner.output.csvtext import cell, neutralise
 from scanner.store import StoredRow
 
 FIXED_HEAD = ("source", "page", "row")

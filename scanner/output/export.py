@@ -9,9 +9,9 @@ The final export (``petition-scan export``) is what the organisation keeps:
 clean rows and rows a reviewer accepted, without duplicates, rejected or
 forgotten rows, plus a Table Schema descriptor.
 
-Every cell goes through :mod:`scanner.csvtext` (no spreadsheet formula runs);
+Every cell goes through :mod:`scanner.output.csvtext` (no spreadsheet formula runs);
 the final export's shape (columns, rows, Table Schema fields) is a preset
-object of :mod:`scanner.presets`.
+object of :mod:`scanner.output.presets`.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import IO
 
 from scanner.against import AgainstList
-from scanner.csvtext import cell, neutralise
 from scanner.dedupe import Verdict, compare, dedupe_rows
 from scanner.forms import Column, Form, FormRegistry
-from scanner.presets import FIXED_HEAD, PRESETS, ExportPreset
+from scanner.output.csvtext import cell, neutralise
+from scanner.output.presets import FIXED_HEAD, PRESETS, ExportPreset
 from scanner.store import Identity, RowStatus, Store, StoredRow
 from scanner.store.schema import now
 
@@ -175,7 +175,7 @@ class ExportOptions:
     out: Path
     bom: bool = False
     delimiter: str = ","
-    preset: ExportPreset = PRESETS["default"]  #: the shape of the file (scanner.presets)
+    preset: ExportPreset = PRESETS["default"]  #: the shape of the file (scanner.output.presets)
     #: people already on this list are left out (sure matches) or counted (possible ones)
     against: AgainstList | None = None
     #: record the export time on each row (``purge`` then frees their images)
