@@ -12,7 +12,7 @@ from scanner.ocr.registry import DEFAULT_ENGINES, ENGINE_NAMES
 from scanner.safetext import shown
 
 if TYPE_CHECKING:
-    from scanner.process import ProcessOptions, RunSummary
+    from scanner.run.process import ProcessOptions, RunSummary
 
 
 def _parse_map(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -67,12 +67,12 @@ def process_cmd(inputs: tuple[Path, ...], out_dir: Path, form: str | None,
     says which and why), 2 bad usage or a bad form file.
     """
     if dask_scheduler is None and workers != 1:
-        from scanner.machine import cores
-        from scanner.workerstart import start_workers_early
+        from scanner.run.machine import cores
+        from scanner.run.workerstart import start_workers_early
 
         if workers > 1 or cores() > 1:
             start_workers_early()  # before the imports below: the workers' own overlap them
-    from scanner.process import ProcessOptions
+    from scanner.run.process import ProcessOptions
 
     names = tuple(e.strip() for e in engines.split(",") if e.strip())
     bad = [n for n in names if n not in ENGINE_NAMES]
@@ -109,7 +109,7 @@ def _run(opts: ProcessOptions) -> RunSummary:
     import sqlite3
 
     from scanner.diskerrors import OutputError, output_error
-    from scanner.process import run_process
+    from scanner.run.process import run_process
 
     store_path = opts.store
     try:

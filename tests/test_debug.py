@@ -23,7 +23,7 @@ from scanner.debug import (
 from scanner.ingest import load_page
 from scanner.model import PageImage, PageRef
 from scanner.output.report import write_report
-from scanner.pagejob import JobSettings, PageReader
+from scanner.run.pagejob import JobSettings, PageReader
 from scanner.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from pipeline import main
-from scanner.executors import InlineExecutor, make_executor
 from scanner.ingest import iter_inputs, page_refs
 from scanner.model import PageRef
-from scanner.pagejob import JobSettings
-from scanner.schedule import order_for_pool
+from scanner.run.executors import InlineExecutor, make_executor
+from scanner.run.pagejob import JobSettings
+from scanner.run.schedule import order_for_pool
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "samples" / "demo"
@@ -86,12 +86,12 @@ def test_default_workers_fit_the_memory(
     batch: Path, single: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """No --workers on a machine with room for one worker: one, said, and the same output."""
-    from scanner import machine
+    from scanner.run import machine
 
     monkeypatch.setattr(machine, "cores", lambda: 8)
     monkeypatch.setattr(machine, "available_memory_mb", lambda: 800)
     out = tmp_path / "default"
-    with caplog.at_level("WARNING", logger="scanner.machine"):
+    with caplog.at_level("WARNING", logger="scanner.run.machine"):
         assert main(["process", str(batch), "--out", str(out), "-q"]) == 0
     assert "1 worker(s), not 8: 800 MB" in caplog.text
     assert _csvs(out) == _csvs(single)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner import machine
-from scanner.machine import available_memory_mb, plan_workers
+from scanner.run import machine
+from scanner.run.machine import available_memory_mb, plan_workers
 
 
 def _meminfo(tmp_path: Path, available_kb: int) -> Path:
@@ -58,7 +58,7 @@ def test_the_default_says_why_it_uses_fewer_workers(
 ) -> None:
     monkeypatch.setattr(machine, "cores", lambda: 16)
     monkeypatch.setattr(machine, "available_memory_mb", lambda: 3_000)
-    with caplog.at_level(logging.WARNING, logger="scanner.machine"):
+    with caplog.at_level(logging.WARNING, logger="scanner.run.machine"):
         assert machine.default_workers() == 6
     assert "6 worker(s), not 16: 3000 MB of memory available" in caplog.text
     assert "--workers N" in caplog.text

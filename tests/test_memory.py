@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from scanner.memory import _libc, release_freed
+from scanner.run.memory import _libc, release_freed
 
 
 def _rss_mb() -> float:

@@ -144,12 +144,12 @@ def test_ctrl_c_during_process_says_the_read_pages_are_kept(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """click turns Ctrl-C into Abort: the user must still learn that a re-run resumes."""
-    import scanner.process
+    import scanner.run.process
 
     def interrupted(_opts: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(scanner.process, "run_process", interrupted)
+    monkeypatch.setattr(scanner.run.process, "run_process", interrupted)
     assert main(["-v", "process", str(DEMO), "--out", str(tmp_path), "-q"]) == 130
     err = capsys.readouterr().err
     assert "pages already read are kept in the store" in err and "run the same command again" in err

@@ -165,7 +165,7 @@ def test_network_guard_blocks_connections() -> None:
 
 
 def test_a_whole_processing_run_opens_no_connection_and_reruns_identically(tmp_path: Path) -> None:
-    from scanner.process import ProcessOptions, run_process
+    from scanner.run.process import ProcessOptions, run_process
 
     sheet = Path(__file__).resolve().parent.parent / "samples" / "demo" / "fax-001.png"
     with forbid_network():

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from reportlab.pdfgen.canvas import Canvas
 
-from scanner import schedule
 from scanner.forms import Form
 from scanner.model import PageRef
-from scanner.schedule import order_for_pool, page_costs
+from scanner.run import schedule
+from scanner.run.schedule import order_for_pool, page_costs
 from tests.sheets import fill_printed, printed_page
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.workerstart import PRELOAD, THREAD_LIMITS, start_method
+from scanner.run.workerstart import PRELOAD, THREAD_LIMITS, start_method
 
 ROOT = Path(__file__).resolve().parent.parent
 

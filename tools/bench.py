@@ -128,13 +128,13 @@ def stage_times(inputs: Path, limit: int) -> dict[str, object]:
     """
     import numpy as np
 
-    from scanner.executors import _reader, limit_threads, read_page_job
     from scanner.forms import ColumnType
+    from scanner.run.executors import _reader, limit_threads, read_page_job
 
     limit_threads()
     from scanner.ingest import iter_inputs, load_page, page_refs
     from scanner.model import PageRef
-    from scanner.pagejob import JobSettings
+    from scanner.run.pagejob import JobSettings
     from scanner.sheet import read_layout
 
     settings = JobSettings()
@@ -219,7 +219,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5, help="speed runs per worker count (medians are kept)")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    from scanner.machine import cores as machine_cores
+    from scanner.run.machine import cores as machine_cores
 
     cores = machine_cores()
     report: dict[str, object] = {"cores": cores, "pages": args.pages}

@@ -79,7 +79,7 @@ def _open_session(model: Path, threads: int, arena: bool = True) -> Any:
     options = ort.SessionOptions()
     options.log_severity_level = 4
     # The arena keeps the run buffers from one batch to the next: without it every run
-    # allocates and frees tens of MB, which the worker's heap trims (scanner.memory)
+    # allocates and frees tens of MB, which the worker's heap trims (scanner.run.memory)
     # then hand back and the next run faults in again (17% slower on the bench pages).
     # Its size is bounded by the batch cap (RapidSettings.batch_columns); the
     # numbers are the same either way.

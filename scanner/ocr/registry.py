@@ -59,7 +59,7 @@ def _build_rapid() -> OcrEngine:
 @dataclass(frozen=True)
 class EngineEntry:
     name: str
-    module: str  #: imported ahead in the worker start (scanner.workerstart), never here
+    module: str  #: imported ahead in the worker start (scanner.run.workerstart), never here
     check: Callable[[], None]  #: raises MissingDependencyError (with a fix-it hint) when it cannot run
     build: Callable[[], OcrEngine]
     default: bool = True  #: run when the user names no engines

@@ -16,10 +16,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import Protocol
 
 from scanner.errors import MissingDependencyError, UsageError
-from scanner.memory import release_freed
 from scanner.model import PageRef, PageResult
-from scanner.pagejob import JobSettings, PageReader
-from scanner.workerstart import single_threaded_maths, worker_context
+from scanner.run.memory import release_freed
+from scanner.run.pagejob import JobSettings, PageReader
+from scanner.run.workerstart import single_threaded_maths, worker_context
 
 #: Per-process reader, built by the pool initializer (or lazily on a Dask worker).
 #: It is process-local state, never shared: each worker owns its engines.
@@ -45,7 +45,7 @@ def _reader(settings: JobSettings) -> PageReader:
 
 
 def _init_worker(settings: JobSettings) -> None:
-    from scanner.lifeline import die_with_parent
+    from scanner.run.lifeline import die_with_parent
 
     die_with_parent()  # forked from the fork server, which dies with the command
     _reader(settings)

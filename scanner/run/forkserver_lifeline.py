@@ -4,6 +4,6 @@ The fork server is a process of its own whose only code is what it preloads; thi
 module's import is the hook that gives it its death signal.
 """
 
-from scanner.lifeline import die_with_parent
+from scanner.run.lifeline import die_with_parent
 
 die_with_parent()

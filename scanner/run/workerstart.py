@@ -28,7 +28,7 @@ import os
 from scanner.ocr.registry import ENGINES
 
 #: Imported once by the fork server; each forked worker has them ready.
-PRELOAD = ("scanner.forkserver_lifeline", "scanner.executors", *(e.module for e in ENGINES))
+PRELOAD = ("scanner.run.forkserver_lifeline", "scanner.run.executors", *(e.module for e in ENGINES))
 #: Environment that keeps the maths libraries to one thread: the pool gives the parallelism.
 THREAD_LIMITS = ("OMP_THREAD_LIMIT", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 

@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING
 
 from scanner.dedupe import settle_duplicates
 from scanner.errors import ExitCode, UsageError
-from scanner.executors import make_executor
 from scanner.forms import Form, FormRegistry
 from scanner.inputs import Skipped
-from scanner.machine import default_workers
 from scanner.model import PageFailure, PageRef
 from scanner.ocr.registry import DEFAULT_ENGINES
-from scanner.pagejob import JobSettings
-from scanner.progress import Progress
-from scanner.schedule import order_for_pool
+from scanner.run.executors import make_executor
+from scanner.run.machine import default_workers
+from scanner.run.pagejob import JobSettings
+from scanner.run.progress import Progress
+from scanner.run.schedule import order_for_pool
 
 if TYPE_CHECKING:
     from scanner.against import AgainstList

@@ -20,9 +20,9 @@ import numpy as np
 from scanner.errors import PageError
 from scanner.flags import ROW_UNCERTAIN
 from scanner.forms import MARK_TYPES, ColumnType, Form, FormRegistry
-from scanner.memory import release_freed
 from scanner.model import Cell, FieldResult, OcrResult, PageImage, PageRef, PageResult, Registered, RowResult, Table
 from scanner.ocr.registry import DEFAULT_ENGINES
+from scanner.run.memory import release_freed
 
 if TYPE_CHECKING:
     from scanner.cells import LineCells
