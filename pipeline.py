@@ -26,13 +26,13 @@ log = logging.getLogger("petition_scan")
 #: printing, review and export code, and neither do its spawned workers, which
 #: import this module again as their main module.
 COMMANDS = {
-    "process": "scanner.cli_process:process_cmd",
-    "form": "scanner.cli_form:form_group",
+    "process": "scanner.cli.process:process_cmd",
+    "form": "scanner.cli.form:form_group",
     "review": "scanner.review.cli:review_cmd",
-    "export": "scanner.cli_store:export_cmd",
-    "forget": "scanner.cli_store:forget_cmd",
-    "purge": "scanner.cli_store:purge_cmd",
-    "eval": "scanner.cli_process:eval_cmd",
+    "export": "scanner.cli.store:export_cmd",
+    "forget": "scanner.cli.store:forget_cmd",
+    "purge": "scanner.cli.store:purge_cmd",
+    "eval": "scanner.cli.process:eval_cmd",
 }
 
 

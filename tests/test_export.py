@@ -10,7 +10,7 @@ import pytest
 from _store_fixtures import FORM, page, person, row
 from click.testing import CliRunner
 
-from scanner.cli_store import export_cmd
+from scanner.cli.store import export_cmd
 from scanner.dedupe import decide, dedupe_run
 from scanner.forms import Form
 from scanner.model import PageRef

@@ -13,7 +13,7 @@ import pytest
 from _store_fixtures import FORM, page, person, row
 from click.testing import CliRunner
 
-from scanner.cli_store import forget_cmd
+from scanner.cli.store import forget_cmd
 from scanner.dedupe import dedupe_run
 from scanner.privacy import ForgetRequest, find, forget
 from scanner.review.app import Request, ReviewApp, StoreWorker

@@ -9,7 +9,7 @@ import pytest
 from _store_fixtures import FORM, PNG, page, person, row
 from click.testing import CliRunner
 
-from scanner.cli_store import forget_cmd, purge_cmd
+from scanner.cli.store import forget_cmd, purge_cmd
 from scanner.dedupe import decide, dedupe_run
 from scanner.errors import UsageError
 from scanner.output.export import ExportOptions, export_final, write_run_csvs
