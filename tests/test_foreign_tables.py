@@ -17,9 +17,9 @@ import yaml
 from pipeline import main
 from scanner.errors import PageError
 from scanner.forms import Column, ColumnType, Form, FormRegistry
-from scanner.grid import row_pitch, split_rows
 from scanner.model import PageImage, PageRef
 from scanner.register.lines import Rules, _printed_dark
+from scanner.rows import row_pitch, split_rows
 from scanner.sheet import read_layout
 from tests.sheets import FOREIGN_FORM, foreign_page
 
