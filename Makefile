@@ -9,7 +9,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-fra tesseract-ocr-osd poppler-utils 
 	chromium chromium-driver
 STAMP := $(VENV)/.installed
 
-.PHONY: run test system venv lint typecheck bench eval eval-zoo eval-real samples reliability clean
+.PHONY: run test system venv lint typecheck bench eval eval-zoo eval-real eval-real-sheets samples reliability clean
 
 run: system $(STAMP)
 	@# The demo set holds a damaged file and a page that is not a petition on purpose:
@@ -70,6 +70,16 @@ eval-real: $(STAMP)
 		--outcomes gen/eval-real-outcomes.jsonl
 	$(BIN)/python tools/calibrate_real.py gen/eval-real-outcomes.jsonl --png gen/reliability-real.png \
 		--markdown gen/calibration-real.md
+
+# Real handwriting, sheet level (issue 20, docs/ACCURACY.md): the tool's own sheet and the foreign
+# one drawn by the generator with every text field a real crop (tools/realhw/sheets.py), read by
+# process and judged by eval, per split; the sheets go to REAL_SHEETS_OUT (outside the repository).
+REAL_SHEETS ?= 20
+REAL_SHEETS_OUT ?= /tmp/petition-real-sheets
+eval-real-sheets: $(STAMP)
+	$(BIN)/python tools/eval_real_sheets.py --data $(HANDWRITING) --split both --sheets $(REAL_SHEETS) \
+		--workers $(EVAL_REAL_WORKERS) --out $(REAL_SHEETS_OUT) --json gen/eval-real-sheets.json \
+		--markdown gen/eval-real-sheets.md
 
 # Issue 18's probes (bad inputs, faults, kills, hostile requests): one line per probe.
 # RELIABILITY_ARGS=--fast for the quick ones (CI runs those: tests/test_reliability.py).

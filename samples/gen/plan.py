@@ -15,6 +15,7 @@ import numpy as np
 from samples.gen import distort, zoo
 from samples.gen.distort import Fax, Fold, Gray, Op, Photo, Rescale, Rotate, Skew
 from samples.gen.pages import DRAW_DPI, FOREIGN_NAME, PX_PER_MM, Grid, foreign_grid, page_px
+from samples.gen.paste import Pasted
 from samples.gen.people import Person, RefLists, Writing, make_person, misspelt, reference_lists, write_person
 from scanner.forms import ColumnType, Form, resolve_form
 from scanner.layout import sheet_layout
@@ -47,6 +48,9 @@ class RowPlan:
     signed: bool
     tick: str | None  #: "tick", "cross", "fill"; None = box left empty (or no box)
     sig_seed: int  #: the person's scribble (so a second signature looks related)
+    #: column -> image to paste instead of writing ``writing.drawn`` with a font (real
+    #: handwriting, tools/realhw/sheets.py); None: every field drawn by the generator
+    pasted: dict[str, Pasted] | None = None
 
 
 @dataclass

@@ -22,6 +22,7 @@ from samples.gen.handwriting import (
     write_tick,
 )
 from samples.gen.pages import PX_PER_MM, Grid, draw_blank, draw_foreign, draw_letter
+from samples.gen.paste import paste_crop, paste_digits
 from samples.gen.plan import PagePlan, RowPlan, is_fax, is_photo
 from scanner.forms import ColumnType
 from scanner.layout import Box
@@ -68,7 +69,14 @@ def write_row(page: np.ndarray, grid: Grid, row: RowPlan, fonts: tuple[Path, ...
     for j, (col, typ) in enumerate(zip(grid.columns, grid.types, strict=True)):
         cell = to_px(grid.cell(i, j))
         comb = grid.comb_of(i, j) if typ == ColumnType.POSTCODE else None
-        if typ == ColumnType.SIGNATURE:
+        pasted = row.pasted.get(col) if row.pasted else None
+        if pasted is not None and typ not in (ColumnType.SIGNATURE, ColumnType.CHECKBOX):
+            # a given image (real handwriting) instead of a font; one digit per box when it has them
+            if comb and use_comb and pasted.digits:
+                paste_digits(layer, pasted.digits, [to_px(b) for b in comb], k, rng)
+            else:
+                paste_crop(layer, pasted.image, cell, k, rng)
+        elif typ == ColumnType.SIGNATURE:
             if row.signed:
                 write_signature(layer, cell, hand, k, row.sig_seed, rng)
         elif typ == ColumnType.CHECKBOX:
