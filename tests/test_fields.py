@@ -144,6 +144,16 @@ def test_email_unknown_but_valid_domain_kept(ref: RefData, surveillance_form: Fo
     assert read(surveillance_form, "email", ref, ("jean@gmail.fr", 0.9)).value == "jean@gmail.fr"
 
 
+def test_email_domain_that_lost_its_dot_gets_it_back_for_a_person_to_check(ref: RefData, surveillance_form: Form) -> None:
+    # real hands: the small dot of "de.com" is often not read at all
+    r = read(surveillance_form, "email", ref, ("jean.dupont@associationcom", 0.95))
+    assert r.value == "jean.dupont@association.com" and r.flags == ["low_confidence:email"]
+    known = read(surveillance_form, "email", ref, ("jean.dupont@orangefr", 0.95))
+    assert known.value == "jean.dupont@orange.fr" and known.flags == []
+    # no common ending to put a dot before: left as read, and invalid
+    assert read(surveillance_form, "email", ref, ("jean@associat", 0.95)).flags == ["invalid:email"]
+
+
 @pytest.mark.parametrize("text", ["jean@", "jean.dupont", "a@b@gmail.com", "jé@gmail.com", "jean..d@gmail.com"])
 def test_email_bad_syntax_is_invalid(ref: RefData, surveillance_form: Form, text: str) -> None:
     assert read(surveillance_form, "email", ref, (text, 0.9)).flags == ["invalid:email"]
