@@ -87,6 +87,9 @@ def _api() -> Any:
         import tesserocr
 
         api = tesserocr.PyTessBaseAPI(path=tessdata(), lang="fra", psm=tesserocr.PSM.SINGLE_BLOCK)
+        # no second, inverted reading of a line it read poorly: read_words turns a band printed
+        # light on dark itself, once, so a line of handwriting is not read twice
+        api.SetVariable("tessedit_do_invert", "0")
         _local.api = api
     return api
 
@@ -97,6 +100,8 @@ def read_words(strip: np.ndarray) -> list[str]:
         return []
     from PIL import Image
 
+    if float(np.median(strip)) < 128:  # labels printed light on a dark band
+        strip = 255 - strip
     try:
         api = _api()
         api.SetImage(Image.fromarray(np.ascontiguousarray(strip)))
