@@ -144,7 +144,7 @@ def test_email_unknown_but_valid_domain_kept(ref: RefData, surveillance_form: Fo
     assert read(surveillance_form, "email", ref, ("jean@gmail.fr", 0.9)).value == "jean@gmail.fr"
 
 
-def test_email_domain_that_lost_its_dot_gets_it_back_for_a_person_to_check(ref: RefData, surveillance_form: Form) -> None:
+def test_email_domain_that_lost_its_dot_gets_it_back_flagged(ref: RefData, surveillance_form: Form) -> None:
     # real hands: the small dot of "de.com" is often not read at all
     r = read(surveillance_form, "email", ref, ("jean.dupont@associationcom", 0.95))
     assert r.value == "jean.dupont@association.com" and r.flags == ["low_confidence:email"]
