@@ -116,6 +116,21 @@ def _digit(img28: np.ndarray, height: int, slant: float) -> np.ndarray:
     return sheared[:, cols[0] : cols[-1] + 1] if len(cols) else sheared
 
 
+def join_digits(glyphs: list[np.ndarray], rng: random.Random) -> np.ndarray:
+    """Digits written side by side: gaps of -4..14 px (so digits may touch), each at a
+    random height in a strip 8 px taller than the tallest."""
+    gaps = [rng.randint(-4, 14) for _ in glyphs[1:]]
+    width = sum(g.shape[1] for g in glyphs) + sum(gaps)
+    row = np.full((max(g.shape[0] for g in glyphs) + 8, width + 4), 255, np.uint8)
+    x = 2
+    for g, gap in zip(glyphs, [*gaps, 0], strict=True):
+        y = rng.randint(0, row.shape[0] - g.shape[0])
+        region = row[y : y + g.shape[0], x : x + g.shape[1]]
+        np.minimum(region, g, out=region)
+        x += g.shape[1] + gap
+    return row
+
+
 def _pick_digits(code: str, by_label: dict[int, list[int]], rng: random.Random) -> list[int]:
     return [rng.choice(by_label[int(c)]) for c in code]
 
@@ -138,15 +153,7 @@ def postcode_crops(
         picks = _pick_digits(code, by_label, rng)
         height, slant = rng.randint(48, 80), rng.uniform(-0.25, 0.25)
         glyphs = [_digit(images[i], height + rng.randint(-4, 4), slant) for i in picks]
-        gaps = [rng.randint(-4, 14) for _ in glyphs[1:]]
-        width = sum(g.shape[1] for g in glyphs) + sum(gaps)
-        row = np.full((max(g.shape[0] for g in glyphs) + 8, width + 4), 255, np.uint8)
-        x = 2
-        for g, gap in zip(glyphs, [*gaps, 0], strict=True):
-            y = rng.randint(0, row.shape[0] - g.shape[0])
-            region = row[y : y + g.shape[0], x : x + g.shape[1]]
-            np.minimum(region, g, out=region)
-            x += g.shape[1] + gap
+        row = join_digits(glyphs, rng)
         src = ",".join(map(str, picks))
         free.append(FieldCrop("postcode", on_cell(row, rng, min_w=240), code, split, src))
         picks = _pick_digits(code, by_label, rng)

@@ -32,7 +32,7 @@ from samples.gen.people import Writing, upper_fr
 from samples.gen.plan import FilePlan, Fill, PagePlan, Planner, SetPlan
 from samples.gen.presets import A4_LANDSCAPE, A4_PORTRAIT
 from scanner.refdata import RefData
-from tools.realhw.compose import LINE_SCALE, _digit, _join, at_sign, on_cell, scaled
+from tools.realhw.compose import LINE_SCALE, _digit, _join, at_sign, join_digits, on_cell, scaled
 from tools.realhw.data import Line, load_lines, load_mnist, mnist_split
 from tools.realhw.words import TLDS, LinePieces, Piece
 
@@ -170,15 +170,7 @@ class PersonMaker:
         height, slant = rng.randint(48, 80), rng.uniform(-0.25, 0.25)
         glyphs = [_digit(self.images[rng.choice(self.by_label[int(c)])], height + rng.randint(-4, 4), slant)
                   for c in code]  # fmt: skip
-        gaps = [rng.randint(-4, 14) for _ in glyphs[1:]]
-        row = np.full((max(g.shape[0] for g in glyphs) + 8, sum(g.shape[1] for g in glyphs) + sum(gaps) + 4), 255,
-                      np.uint8)  # fmt: skip
-        x = 2
-        for g, gap in zip(glyphs, [*gaps, 0], strict=True):
-            y = rng.randint(0, row.shape[0] - g.shape[0])
-            region = row[y : y + g.shape[0], x : x + g.shape[1]]
-            np.minimum(region, g, out=region)
-            x += g.shape[1] + gap
+        row = join_digits(glyphs, rng)
         comb_slant = rng.uniform(-0.2, 0.2)
         comb = tuple(_digit(self.images[rng.choice(self.by_label[int(c)])], 56, comb_slant) for c in code)
         return on_cell(row, rng, min_w=240), comb
