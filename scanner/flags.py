@@ -59,6 +59,8 @@ ROW_UNCERTAIN = Flag.of(FlagKind.ROW_UNCERTAIN)
 
 def has(flags: Iterable[str], kind: FlagKind, column: str | None = None) -> bool:
     """Whether ``flags`` hold one of ``kind`` (of ``column``, when given)."""
-    return any(
-        Flag(f).kind == kind.value and (column is None or Flag(f).column == column) for f in flags
-    )
+    for f in flags:
+        k, _, c = f.partition(":")
+        if k == kind.value and (column is None or c == column):
+            return True
+    return False

@@ -60,6 +60,9 @@ class Kind:
     mark: bool = False  #: decided from ink (a tick, a signature): "true" or "false"
     digits: bool = False  #: the vote compares readings by their digits alone
     order: int = 1  #: interpretation order within a row, lower first
+    #: its interpreter decodes against a list under the recogniser's output, so the engine
+    #: keeps that output for the cell (scanner.ctc); no other type pays for it
+    lattice: bool = False
     schema: dict[str, object] = field(default_factory=lambda: {"type": "string"})  #: Table Schema type/format
 
     @property
@@ -74,7 +77,7 @@ _BOOLEAN_SCHEMA: dict[str, object] = {"type": "boolean", "trueValues": ["true"],
 #: ("1/3/85", "+33 6..."). The postcode comes first (the town is checked against it), the
 #: e-mail after the names (checked against them), free text last (a town after its code).
 KINDS: dict[ColumnType, Kind] = {
-    ColumnType.NAME: Kind(LETTERS + "-' ", spaces=True),
+    ColumnType.NAME: Kind(LETTERS + "-' ", spaces=True, lattice=True),
     ColumnType.TEXT: Kind(LETTERS + DIGITS + "-' .,/", spaces=True, order=3),
     ColumnType.EMAIL: Kind(
         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" + DIGITS + "@._-+",

@@ -54,20 +54,20 @@ def test_an_unlisted_reading_the_network_is_sure_of_stays(ref: RefData) -> None:
 def test_confidence_is_the_share_against_rivals_and_the_readings_own() -> None:
     lat = _written("LEA", {"A": 0.97})
     sure = OcrResult("LEA", 0.99, engine="rapidocr", lattice=lat)
-    choice = choose([sure], [Listed("LEA", ("LEA",)), Listed("LIA", ("LIA",))], ["LEA"], "firstnames")
+    choice = choose([sure], [Listed("LEA"), Listed("LIA")], ["LEA"], "firstnames")
     assert choice is not None and choice.value == "LEA" and choice.confidence > 0.99
     # the same lattice, but the engines were unsure of the ink: held under the name threshold
     unsure = OcrResult("LEA", 0.6, engine="rapidocr", lattice=lat)
-    choice = choose([unsure], [Listed("LEA", ("LEA",)), Listed("LIA", ("LIA",))], ["LEA"], "firstnames")
+    choice = choose([unsure], [Listed("LEA"), Listed("LIA")], ["LEA"], "firstnames")
     assert choice is not None and choice.confidence < 0.9
     # two listed names the lattice cannot tell apart: neither is sure, the other is offered
     torn = OcrResult(
         "LEA", 0.99, engine="rapidocr", lattice=_lattice([{"L": 0.97}, {"E": 0.48, "I": 0.48}, {"A": 0.97}])
     )
-    choice = choose([torn], [Listed("LEA", ("LEA",)), Listed("LIA", ("LIA",))], ["LEA"], "firstnames")
+    choice = choose([torn], [Listed("LEA"), Listed("LIA")], ["LEA"], "firstnames")
     assert choice is not None and choice.confidence == 0.0
     assert [r.text for r in choice.runners_up] == ["LIA" if choice.value == "LEA" else "LEA"]
 
 
 def test_without_a_lattice_nothing_is_chosen() -> None:
-    assert choose([OcrResult("LEA", 0.99)], [Listed("LEA", ("LEA",))], ["LEA"], "firstnames") is None
+    assert choose([OcrResult("LEA", 0.99)], [Listed("LEA")], ["LEA"], "firstnames") is None

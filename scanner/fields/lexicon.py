@@ -37,10 +37,9 @@ SHOWN = 0.01
 
 @dataclass(frozen=True)
 class Listed:
-    """One value the field may hold: how it may be written, and its prior weight."""
+    """One value the field may hold, and its prior weight."""
 
     value: str
-    spellings: tuple[str, ...]
     weight: float = 1.0
 
 
@@ -61,20 +60,11 @@ def choose(
     if owner is None or owner.lattice is None or not listed:
         return None
     fold = owner.lattice.fold
-    spelled = {fold_symbol(s, fold) for item in listed for s in (item.value, *item.spellings)}
+    spelled = {fold_symbol(item.value, fold) for item in listed}
     open_texts = [r for r in dict.fromkeys(readings) if r and fold_symbol(r, fold) not in spelled]
-    texts = [s for item in listed for s in item.spellings] + open_texts
-    scores = owner.lattice.score(texts)
-    # a value's probability is that of any of its spellings
-    per_value: list[float] = []
-    k = 0
-    for item in listed:
-        n = len(item.spellings)
-        per_value.append(float(np.logaddexp.reduce(scores[k : k + n])) if n else -np.inf)
-        k += n
-    all_scores = np.array(per_value + list(scores[k:]), np.float64)
+    scores = owner.lattice.score([item.value for item in listed] + open_texts)
     prior = np.array([item.weight for item in listed] + [OPEN_PRIOR] * len(open_texts), np.float64)
-    post = posteriors(all_scores, prior)
+    post = posteriors(scores, prior)
     best = int(post.argmax())
     if best >= len(listed) or post[best] <= 0.0:
         return None

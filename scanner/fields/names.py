@@ -117,7 +117,7 @@ def lexicon_first_name(candidates: list[OcrResult], ref: RefData) -> Reading | N
         name.upper() for value in readings for name, _ in ref.closest_firstnames(value, LEXICON_NEIGHBOURS)
     )
     names.update(dict.fromkeys(r for r in readings if ref.firstname_count(r) > 0))
-    listed = [Listed(n, (n,), ref.firstname_count(n) ** LEXICON_COUNT_POWER) for n in names]
+    listed = [Listed(n, ref.firstname_count(n) ** LEXICON_COUNT_POWER) for n in names]
     choice = choose(candidates, listed, readings, engine="firstnames")
     if choice is None:
         return None

@@ -32,7 +32,7 @@ import numpy as np
 
 from scanner.ctc import Lattice, Symbols, fold_symbol, lattice_of
 from scanner.errors import MissingDependencyError
-from scanner.forms import ColumnType
+from scanner.forms import KINDS, ColumnType
 from scanner.model import OcrResult
 from scanner.ocr.base import InkCrop, clean_text, crop_to_ink, line_confidence, rules_for
 from scanner.ocr.separators import dash_read_as_dot, find_marks
@@ -304,7 +304,7 @@ class RapidEngine:
         confidence = line_confidence(confs) * self.settings.drop_penalty ** self._outside(probs, kind)
         if dash:
             confidence = min(confidence, DASH_AS_DOT_CAP)
-        lattice = self._lattice(probs, kind, crop)
+        lattice = self._lattice(probs, kind, crop) if KINDS[kind].lattice else None
         return OcrResult(text, round(confidence, 4), crop.box, self.name, near_misses=near, lattice=lattice)
 
     def _near_misses(
